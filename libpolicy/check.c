@@ -1,0 +1,2 @@
+/* check.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* index.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* index_build.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* leet.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* normalize.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* patterns.c - stub, being written. */
+#include "internal.h"

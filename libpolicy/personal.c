@@ -1,0 +1,2 @@
+/* personal.c - stub, being written. */
+#include "internal.h"

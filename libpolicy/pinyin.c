@@ -1,0 +1,2 @@
+/* pinyin.c - stub, being written. */
+#include "internal.h"

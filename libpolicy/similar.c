@@ -1,0 +1,2 @@
+/* similar.c - stub, being written. */
+#include "internal.h"

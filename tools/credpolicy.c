@@ -1,0 +1,57 @@
+/* credpolicy.c - the credpolicy command: dispatch to subcommands. */
+#include "tool.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *tool_name = "credpolicy";
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary; /* N_() marked, translated when shown */
+};
+
+static const struct subcommand subcommands[] = {
+	{"check", cmd_check, N_("check passwords read from standard input against the policy")},
+	{"dict", cmd_dict, N_("build, verify and query the banned-password index")},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, _("Usage: %s COMMAND [OPTION]...\n"), tool_name);
+	fputs(_("Enforce the credential regulation on this host.\n\nCommands:\n"), out);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-10s %s\n", subcommands[i].name, _(subcommands[i].summary));
+	fputs(_("\nOptions:\n"
+	        "  -h, --help     show this help and exit\n"
+	        "  -V, --version  show version information and exit\n"),
+	      out);
+	fprintf(out, _("\nRun '%s COMMAND --help' for a command's options.\n"), tool_name);
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	tool_init_i18n();
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *sub = argv[1];
+	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "-V") == 0 || strcmp(sub, "--version") == 0) {
+		tool_version();
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(sub, subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	tool_error(_("unknown command '%s'"), sub);
+	fprintf(stderr, _("Try '%s --help' for more information.\n"), tool_name);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,64 @@
+/* tool.h - shared by the credpolicy command's subcommands. */
+#ifndef CP_TOOL_H
+#define CP_TOOL_H
+
+#include "config.h"
+#include "credpolicy.h"
+#include <libintl.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* The tool owns its process: it sets the text domain in main(). */
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+/* Exit statuses, GNU style. */
+enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
+
+/* Each subcommand: argv[0] is the subcommand's name. Returns an exit status. */
+int cmd_check(int argc, char **argv);
+int cmd_dict(int argc, char **argv);
+
+/* Program name for messages ("credpolicy"). */
+extern const char *tool_name;
+
+/* "credpolicy: message\n" on stderr; printf-style. Never pass a secret. */
+void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: message, then "Try 'credpolicy SUB --help'", returns EXIT_USAGE. */
+int tool_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Bind the message catalogue (honours $CREDPOLICY_LOCALEDIR). */
+void tool_init_i18n(void);
+/* Print --version text to stdout. */
+void tool_version(void);
+
+/* Load the configuration: path from --config, else $CREDPOLICY_CONF, else
+ * the default path (a missing default file means the built-in policy).
+ * On error prints "file:line: ..." and returns NULL. */
+cp_config *tool_load_config(const char *path);
+
+/* Read one line of at most max bytes from f into a malloc'ed, NUL-
+ * terminated buffer without the newline; *len gets its length.
+ * Returns 1 on a line, 0 at EOF, -1 if the line is longer than max (the
+ * rest of the line is consumed and wiped), -2 if it contains a NUL byte.
+ * The buffer must be released with cp_free_secret-like wiping (tool_free_line). */
+int tool_read_line(FILE *f, size_t max, char **line, size_t *len);
+void tool_free_line(char *line, size_t len);
+/* Prompt on the terminal and read a line with echo off. Same results. */
+int tool_read_secret_tty(const char *prompt, size_t max, char **line, size_t *len);
+
+/* Write s as a JSON string literal (with quotes) to f. */
+void tool_json_string(FILE *f, const char *s);
+
+/* Progress display on stderr, only when stderr is a terminal. */
+typedef struct tool_progress {
+	bool enabled;
+	const char *what;
+	unsigned long long last_shown;
+	double started;
+} tool_progress;
+void tool_progress_start(tool_progress *p, const char *what, bool quiet);
+void tool_progress_update(tool_progress *p, unsigned long long done);
+void tool_progress_end(tool_progress *p, unsigned long long done);
+
+#endif
