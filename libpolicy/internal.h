@@ -71,8 +71,11 @@ typedef struct cp_variants {
  * Non-ASCII bytes are kept as they are. */
 int cp_leet_variants(const char *folded, size_t len, cp_variants *out);
 /* Strip leading and trailing ASCII digits and symbols; returns the core as
- * an offset and length into s (length 0 if nothing is left). */
-void cp_strip_affixes(const char *s, size_t len, size_t *off, size_t *corelen);
+ * an offset and length into s (length 0 if nothing is left). With
+ * keep_leet, symbols that read as letters (@, $, !, ...) are kept, so that
+ * "@dmin123" keeps "@dmin". */
+void cp_strip_affixes(const char *s, size_t len, bool keep_leet, size_t *off,
+                      size_t *corelen);
 void cp_variants_free(cp_variants *v);
 /* Append a copy of s; duplicates are skipped. CP_OK, or CP_ERR_NOMEM;
  * silently ignored when the set is full. */
@@ -115,9 +118,15 @@ bool cp_index_contains_norm(const cp_index *idx, cp_entry_kind kind,
 
 /* ---- similar.c ---- */
 
-/* R6: 1 if password is too similar to old (libpwquality's similarity
- * checks with difok), 0 if not, negative cp_error on failure. */
+/* R6: 2 if password equals old, 1 if it is too similar (libpwquality's
+ * similarity checks with difok), 0 if not, negative cp_error on failure. */
 int cp_too_similar(const char *password, const char *old, unsigned difok);
+
+/* ---- config.c ---- */
+
+/* R5: a password whose characters outside patterns are fewer than this
+ * is rejected (key "pattern_min_rest"). */
+size_t cp_config_pattern_min_rest(const cp_config *cfg);
 
 
 #endif
