@@ -219,9 +219,10 @@ static int parse_check_args(int argc, char **argv, struct check_opts *o, cp_pers
 		default: return tool_usage_error("check", _("invalid option"));
 		}
 	}
+	/* The argument is not repeated: it may well be a password. */
 	if (optind < argc)
-		return tool_usage_error("check", _("unexpected argument '%s' (passwords are read "
-		                                   "from standard input)"), argv[optind]);
+		return tool_usage_error("check", _("passwords are read from standard input, "
+		                                   "not from the command line"));
 	return EXIT_OK;
 }
 
