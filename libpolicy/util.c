@@ -26,7 +26,7 @@ void cp_free_secret(char *s)
 		cp_free_wiped(s, strlen(s));
 }
 
-static char *cp_vasprintf(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *cp_vasprintf(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 	if (vasprintf(&s, fmt, ap) < 0)
