@@ -216,30 +216,38 @@ static void check_length_and_classes(struct work *w)
 	w->found[R_TOO_FEW_CLASSES] = popcount(classes) < cp_class_min_classes(w->cls);
 }
 
-/* Leet readings of the folded password with affixes stripped, added to
- * the set of cores. */
-static int add_core_readings(struct work *w, bool keep_leet)
+/* Leet readings of folded[b, e), added to the set of cores. */
+static int add_core_readings(struct work *w, size_t b, size_t e)
 {
-	size_t off, len;
-	cp_strip_affixes(w->folded, w->folded_len, keep_leet, &off, &len);
-	if (len == 0)
-		return CP_OK;
 	cp_variants readings = {0};
-	int rc = cp_leet_variants(w->folded + off, len, &readings);
+	int rc = cp_leet_variants(w->folded + b, e - b, &readings);
 	for (size_t i = 0; rc == CP_OK && i < readings.n; i++)
 		rc = cp_variants_add(&w->cores, readings.v[i], readings.len[i]);
 	cp_variants_free(&readings);
 	return rc;
 }
 
-/* Cores of the password for R4: stripped of leading and trailing digits
- * and symbols ("p@ssw0rd" of "P@ssw0rd2024", read as "password"), and
- * stripped of digits and non-letter-like symbols only ("@dmin" of
- * "@dmin123", read as "admin"). */
+/* Cores of the password for R4: the folded password stripped of leading
+ * and trailing digits and symbols ("p@ssw0rd" of "P@ssw0rd2024", read as
+ * "password"), and with some of the letter-like symbols at its ends kept:
+ * "@dmin" of "@dmin123" is "admin", "umbr3ll@" of "Umbr3ll@!" "umbrella".
+ * At most three starts and three ends: the cost stays bounded. */
 static int derive_cores(struct work *w)
 {
-	int rc = add_core_readings(w, false);
-	return rc == CP_OK ? add_core_readings(w, true) : rc;
+	size_t b1, l1, b0, l0;
+	cp_strip_affixes(w->folded, w->folded_len, false, &b1, &l1);
+	cp_strip_affixes(w->folded, w->folded_len, true, &b0, &l0);
+	if (l1 == 0)
+		return CP_OK;
+	size_t e1 = b1 + l1, e0 = b0 + l0;
+	size_t starts[3] = {b1, b1 > b0 ? b1 - 1 : b1, b0};
+	size_t ends[3] = {e1, e1 < e0 ? e1 + 1 : e1, e0};
+	int rc = CP_OK;
+	for (int i = 0; i < 3 && rc == CP_OK; i++)
+		for (int j = 0; j < 3 && rc == CP_OK; j++)
+			if ((i == 0 || starts[i] != starts[i - 1]) && (j == 0 || ends[j] != ends[j - 1]))
+				rc = add_core_readings(w, starts[i], ends[j]);
+	return rc;
 }
 
 static bool any_in_index(const cp_index *idx, cp_entry_kind kind, const cp_variants *set)
@@ -250,19 +258,41 @@ static bool any_in_index(const cp_index *idx, cp_entry_kind kind, const cp_varia
 	return false;
 }
 
-/* R4 and R5's list: the core as a word or command; the password itself,
- * or its core, as a known common or leaked password. */
+static bool is_ascii_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+}
+
+/* The common-password lists hold passwords as people type them; a
+ * password matches when it, it without the symbols at its ends
+ * ("woaini1314!"), or its core without digits either ("Dragon#2024"),
+ * is in them. */
+static bool is_common(const struct work *w, const cp_index *idx)
+{
+	const char *s = w->folded;
+	size_t b = 0, e = w->folded_len, off, len;
+	if (cp_index_contains_norm(idx, CP_ENTRY_PASSWORD, s, e))
+		return true;
+	while (b < e && (unsigned char)s[b] < 0x80 && !is_ascii_alnum((unsigned char)s[b]))
+		b++;
+	while (e > b && (unsigned char)s[e - 1] < 0x80 && !is_ascii_alnum((unsigned char)s[e - 1]))
+		e--;
+	if ((b > 0 || e < w->folded_len) && e - b >= 4 &&
+	    cp_index_contains_norm(idx, CP_ENTRY_PASSWORD, s + b, e - b))
+		return true;
+	cp_strip_affixes(s, w->folded_len, false, &off, &len);
+	return len >= 4 && cp_index_contains_norm(idx, CP_ENTRY_PASSWORD, s + off, len);
+}
+
+/* R4 and R5's list: a core as a word or command; the password as a known
+ * common or leaked one. */
 static void check_index(struct work *w, const cp_index *idx)
 {
 	if (idx == NULL)
 		return;
 	w->found[R_DICTIONARY_WORD] = any_in_index(idx, CP_ENTRY_WORD, &w->cores);
 	w->found[R_COMMAND_NAME] = any_in_index(idx, CP_ENTRY_COMMAND, &w->cores);
-	size_t off, len;
-	cp_strip_affixes(w->folded, w->folded_len, false, &off, &len);
-	w->found[R_COMMON_PASSWORD] =
-		cp_index_contains_norm(idx, CP_ENTRY_PASSWORD, w->folded, w->folded_len) ||
-		(len >= 4 && cp_index_contains_norm(idx, CP_ENTRY_PASSWORD, w->folded + off, len));
+	w->found[R_COMMON_PASSWORD] = is_common(w, idx);
 }
 
 static void check_patterns(struct work *w, size_t min_rest)

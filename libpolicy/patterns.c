@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Along a row, three neighbours are common in words ("ert" in Robert);
+ * down a column or diagonal they are not, and qaz-wsx-edc is made of them. */
 #define MIN_KEYBOARD_RUN 4
+#define MIN_KEYBOARD_COLUMN_RUN 3
 #define MIN_SEQUENCE_RUN 3
 #define MIN_REPEAT_RUN 3
 #define MAX_PERIOD 4
@@ -75,7 +78,8 @@ static void find_keyboard(const char *s, size_t len, unsigned char *owner)
 			dir = step;
 			continue;
 		}
-		if (i - start >= MIN_KEYBOARD_RUN)
+		size_t need = dir >= 3 ? MIN_KEYBOARD_COLUMN_RUN : MIN_KEYBOARD_RUN;
+		if (i - start >= need)
 			mark(owner, start, i, CP_PAT_KEYBOARD);
 		start = step != 0 ? i - 1 : i;
 		dir = step;

@@ -17,6 +17,7 @@ START_TEST(test_r5_keyboard_rows_and_columns)
 	ck_assert_uint_eq(pat("poiuytre!"), CP_PAT_KEYBOARD);     /* row backwards */
 	ck_assert(pat("qwerty123!") & CP_PAT_KEYBOARD);
 	ck_assert_uint_eq(pat("!@#$%^&*"), CP_PAT_KEYBOARD);      /* shifted top row */
+	ck_assert_uint_eq(pat("qazwsxedc"), CP_PAT_KEYBOARD);     /* three short columns */
 }
 END_TEST
 
@@ -24,6 +25,8 @@ END_TEST
 START_TEST(test_r5_keyboard_direction_matters)
 {
 	ck_assert_uint_eq(pat("werewolf"), 0);
+	/* Three neighbours along a row are ordinary in words. */
+	ck_assert_uint_eq(pat("rtyasdklz"), 0);
 	ck_assert_uint_eq(pat("qwerty#horqin82"), 0);
 }
 END_TEST
