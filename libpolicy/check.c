@@ -219,6 +219,8 @@ static void check_length_and_classes(struct work *w)
 /* Leet readings of folded[b, e), added to the set of cores. */
 static int add_core_readings(struct work *w, size_t b, size_t e)
 {
+	if (!cp_leet_readable(w->folded + b, e - b))
+		return CP_OK; /* "horqin%river" cannot be one word however read */
 	cp_variants readings = {0};
 	int rc = cp_leet_variants(w->folded + b, e - b, &readings);
 	for (size_t i = 0; rc == CP_OK && i < readings.n; i++)
@@ -335,7 +337,9 @@ static int check_old(struct work *w, const char *old)
 	return CP_OK;
 }
 
-static int prepare(struct work *w, const char *password)
+/* The forms of the password the rules need; leet readings of the whole
+ * password only serve R3, so they wait for a person. */
+static int prepare(struct work *w, const char *password, const cp_person *person)
 {
 	size_t len = strlen(password);
 	if (len > CP_MAX_PASSWORD_BYTES)
@@ -345,7 +349,7 @@ static int prepare(struct work *w, const char *password)
 		rc = cp_fold(w->nfkc, w->nfkc_len, &w->folded, &w->folded_len);
 	if (rc == CP_OK && w->folded_len > CP_MAX_PASSWORD_BYTES)
 		rc = CP_ERR_TOOLONG; /* NFKC can expand: U+FDFA is 18 characters */
-	if (rc == CP_OK)
+	if (rc == CP_OK && person != NULL)
 		rc = cp_leet_variants(w->folded, w->folded_len, &w->leet);
 	if (rc == CP_OK)
 		rc = derive_cores(w);
@@ -371,7 +375,7 @@ CP_EXPORT int cp_check(const cp_checker *ck, const char *class_name, const char 
 	w.cls = cp_config_class(ck->cfg, class_name);
 	if (w.cls == NULL)
 		return CP_ERR_NOTFOUND;
-	int rc = prepare(&w, password);
+	int rc = prepare(&w, password, person);
 	if (rc != CP_OK)
 		goto out;
 	check_length_and_classes(&w);

@@ -54,8 +54,11 @@ unsigned cp_char_classes(const char *s, size_t len);
 
 /* ---- leet.c ---- */
 
-/* Upper bound on the variants cp_leet_variants produces. */
+/* Upper bound on the strings a cp_variants set holds. */
 #define CP_LEET_MAX_VARIANTS 32
+/* Ambiguous characters (1 as i or l) of which both readings are tried:
+ * the first three; later ones take their first reading. */
+#define CP_LEET_AMBIGUOUS_BITS 3
 
 /* A set of candidate spellings of a password, all derived from its folded
  * form; every string is a wiped-on-free secret. */
@@ -67,7 +70,7 @@ typedef struct cp_variants {
 
 /* Undo leet substitutions (@->a, 0->o, 1->i or l, 3->e, $ and 5->s, 7->t,
  * ...) in folded text. Ambiguous characters produce several variants,
- * bounded by CP_LEET_MAX_VARIANTS; variants[0] is the most likely reading.
+ * at most 2^CP_LEET_AMBIGUOUS_BITS of them; variants[0] is the most likely reading.
  * Non-ASCII bytes are kept as they are. */
 int cp_leet_variants(const char *folded, size_t len, cp_variants *out);
 /* Strip leading and trailing ASCII digits and symbols; returns the core as
@@ -77,6 +80,9 @@ int cp_leet_variants(const char *folded, size_t len, cp_variants *out);
 void cp_strip_affixes(const char *s, size_t len, bool keep_leet, size_t *off,
                       size_t *corelen);
 void cp_variants_free(cp_variants *v);
+/* Whether every ASCII character of s is a letter or reads as one: only
+ * such text can be a word once leet is undone. */
+bool cp_leet_readable(const char *s, size_t len);
 /* Append a copy of s; duplicates are skipped. CP_OK, or CP_ERR_NOMEM;
  * silently ignored when the set is full. */
 int cp_variants_add(cp_variants *v, const char *s, size_t len);

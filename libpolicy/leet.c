@@ -10,24 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Readings of a look-alike character; "" when it stands for itself. */
+/* Readings of look-alike characters; NULL where a character stands for
+ * itself. A table: this is looked up for every character of every reading. */
+static const char *const leet_table[128] = {
+	['@'] = "a", ['4'] = "a", ['8'] = "b", ['('] = "c", ['<'] = "c", ['{'] = "c",
+	['['] = "c", ['3'] = "e", ['6'] = "g", ['9'] = "g", ['#'] = "h", ['1'] = "il",
+	['!'] = "il", ['|'] = "li", ['0'] = "o", ['$'] = "s", ['5'] = "s", ['7'] = "t",
+	['+'] = "t", ['2'] = "z",
+};
+
 static const char *leet_readings(unsigned char c)
 {
-	switch (c) {
-	case '@': case '4': return "a";
-	case '8': return "b";
-	case '(': case '<': case '{': case '[': return "c";
-	case '3': return "e";
-	case '6': case '9': return "g";
-	case '#': return "h";
-	case '1': case '!': return "il";
-	case '|': return "li";
-	case '0': return "o";
-	case '$': case '5': return "s";
-	case '7': case '+': return "t";
-	case '2': return "z";
-	default: return "";
+	const char *r = c < 128 ? leet_table[c] : NULL;
+	return r != NULL ? r : "";
+}
+
+bool cp_leet_readable(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80 && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    leet_table[c] == NULL)
+			return false;
 	}
+	return true;
 }
 
 void cp_variants_free(cp_variants *v)
@@ -67,7 +73,7 @@ static void spell_variant(const char *s, size_t len, unsigned choice, char *buf)
 			continue;
 		}
 		unsigned pick = 0;
-		if (r[1] != '\0' && bit < 5)
+		if (r[1] != '\0' && bit < CP_LEET_AMBIGUOUS_BITS)
 			pick = (choice >> bit++) & 1u;
 		buf[i] = r[pick];
 	}
@@ -89,7 +95,7 @@ int cp_leet_variants(const char *folded, size_t len, cp_variants *out)
 	if (buf == NULL)
 		return CP_ERR_NOMEM;
 	unsigned amb = count_ambiguous(folded, len);
-	unsigned nvariants = 1u << (amb < 5 ? amb : 5);
+	unsigned nvariants = 1u << (amb < CP_LEET_AMBIGUOUS_BITS ? amb : CP_LEET_AMBIGUOUS_BITS);
 	int rc = CP_OK;
 	for (unsigned choice = 0; choice < nvariants && rc == CP_OK; choice++) {
 		spell_variant(folded, len, choice, buf);
