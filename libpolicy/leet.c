@@ -82,9 +82,11 @@ static void spell_variant(const char *s, size_t len, unsigned choice, char *buf)
 static unsigned count_ambiguous(const char *s, size_t len)
 {
 	unsigned n = 0;
-	for (size_t i = 0; i < len; i++)
-		if (leet_readings((unsigned char)s[i])[1] != '\0')
+	for (size_t i = 0; i < len; i++) {
+		const char *r = leet_readings((unsigned char)s[i]);
+		if (r[0] != '\0' && r[1] != '\0')
 			n++;
+	}
 	return n;
 }
 
