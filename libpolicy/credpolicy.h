@@ -122,13 +122,19 @@ CP_EXPORT void cp_person_free(cp_person *p);
 
 /* Add one fact and derive its tokens. Keys: "name" (Chinese, converted to
  * pinyin, or Latin), "username", "employee_id", "email", "phone",
- * "birthday" (YYYY-MM-DD or YYYYMMDD), "id_card" (18-character PRC
- * resident ID; only its birthday and last 6 are kept). Unknown key or bad
- * value: CP_ERR_INVAL with *errmsg naming the key (never the value). */
+ * "birthday" (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or YYYY年M月D日),
+ * "id_card" (18-character PRC resident ID with a valid check character, or
+ * the old 15-digit form; only its birthday and last 6 are kept, R23).
+ * Unknown key or bad value: CP_ERR_INVAL with *errmsg naming the key (never
+ * the value); p is then unchanged. The first "name" in a process costs
+ * about 0.1 s (ICU loads its Han-Latin rules); store the derived tokens
+ * (cp_person_token) and load them with cp_person_add_token instead. */
 CP_EXPORT int cp_person_add(cp_person *p, const char *key, const char *value,
                             char **errmsg);
 
-/* Add an already-derived token (as stored by the ledger). */
+/* Add an already-derived token as returned by cp_person_token (as stored by
+ * the ledger): 3-64 lower-case ASCII letters and digits, or "^" and 2-64
+ * letters for initials. Anything else: CP_ERR_INVAL. */
 CP_EXPORT int cp_person_add_token(cp_person *p, const char *token);
 
 /* Derived tokens, normalised (lower case ASCII/pinyin, digits). Owned by p. */
@@ -181,7 +187,9 @@ CP_EXPORT int cp_index_builder_add(cp_index_builder *b, cp_entry_kind kind,
 CP_EXPORT uint64_t cp_index_builder_count(const cp_index_builder *b);
 
 /* Write the index to path atomically (temporary file, fsync, rename),
- * mode 0644. fp_rate 0 means the default (1e-9). */
+ * mode 0644. fp_rate 0 means the default (1e-9). The builder is emptied
+ * whether the write succeeds or not (except on CP_ERR_INVAL); free it or
+ * add entries anew. */
 CP_EXPORT int cp_index_builder_write(cp_index_builder *b, const char *path,
                                      double fp_rate, char **errmsg);
 
