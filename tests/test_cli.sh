@@ -94,6 +94,32 @@ expect_status 2 $? "missing explicit config"
 printf 'x\n' | check --index "$tmp/missing.idx" >/dev/null 2>&1
 expect_status 2 $? "missing explicit index"
 
+# dict: build, info, lookup, verify, damage
+printf '# comment\nPineapple\nzebra\n' >"$tmp/words.txt"
+printf 'woaini1314\nqq123456\n' >"$tmp/pw.txt"
+printf 'frobnicate\n' >"$tmp/cmds.txt"
+"$CP" dict build --quiet --output "$tmp/t.idx" --words "$tmp/words.txt" \
+	--passwords "$tmp/pw.txt" --commands "$tmp/cmds.txt"
+expect_status 0 $? "dict build"
+"$CP" dict info --json "$tmp/t.idx" >"$tmp/out"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["entries"] == 5, d' \
+	"$tmp/out"; then ok "dict info --json counts distinct entries"; else fail "dict info"; fi
+printf 'PINEAPPLE\nWoAiNi1314\n' | "$CP" dict lookup "$tmp/t.idx" >"$tmp/out"
+expect_status 0 $? "dict lookup finds members, case folded"
+printf 'pineapple\n' | "$CP" dict lookup --kind command "$tmp/t.idx" >"$tmp/out"
+expect_status 1 $? "dict lookup keeps kinds apart"
+printf 'Frobnicate#12\n' | check --index "$tmp/t.idx" >"$tmp/out"
+expect_grep command_name "$tmp/out" "a built index is used by check"
+"$CP" dict verify "$tmp/t.idx" >/dev/null; expect_status 0 $? "dict verify intact"
+size=$(wc -c <"$tmp/t.idx")
+cp "$tmp/t.idx" "$tmp/flip.idx"
+printf '\377' | dd of="$tmp/flip.idx" bs=1 seek=$((size - 9)) conv=notrunc 2>/dev/null
+"$CP" dict verify "$tmp/flip.idx" >/dev/null 2>&1; expect_status 1 $? "dict verify finds a flipped byte"
+head -c $((size / 2)) "$tmp/t.idx" >"$tmp/trunc.idx"
+printf 'x\n' | check --index "$tmp/trunc.idx" >/dev/null 2>"$tmp/err"
+expect_status 2 $? "truncated index refused"
+expect_grep "trunc.idx" "$tmp/err" "truncated index named"
+
 # GNU conventions
 "$CP" --help >"$tmp/out"; expect_status 0 $? "--help"
 expect_grep 'check' "$tmp/out" "--help lists commands"
