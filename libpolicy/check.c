@@ -134,7 +134,8 @@ static char *reason_message(enum reason r, const cp_class *cls)
 		                "characters."));
 	case R_PERSONAL_INFO:
 		return strdup(_("It contains personal information: a name (also in pinyin), "
-		                "user name, phone number, birthday, ID-card or employee number."));
+		                "user name, e-mail address, phone number, birthday, ID-card or "
+		                "employee number."));
 	case R_TOO_SIMILAR:
 		return strdup(_("It is too similar to the old password."));
 	case R_REUSED:

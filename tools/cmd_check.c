@@ -180,7 +180,7 @@ static int open_checker(const struct check_opts *o, const cp_config *cfg, cp_ind
 	} else {
 		rc = cp_checker_new(cfg, ck, &msg);
 		if (rc == CP_OK && msg != NULL)
-			tool_error(_("warning: %s; dictionary and common-password checks are off"),
+			tool_error(_("warning: %s; dictionary, command-name and common-password checks are off"),
 			           msg);
 	}
 	if (rc != CP_OK)
@@ -216,7 +216,7 @@ static int parse_check_args(int argc, char **argv, struct check_opts *o, cp_pers
 			break;
 		case 'h': check_usage(stdout); return -1;
 		case 'V': tool_version(); return -1;
-		default: return tool_usage_error("check", _("invalid option"));
+		default: return tool_option_error("check", argv);
 		}
 	}
 	/* The argument is not repeated: it may well be a password. */

@@ -36,7 +36,7 @@ static void dict_usage(FILE *out)
 	fputs(_("Build, verify and query the banned-password index (rules R4 and R5).\n\n"
 	        "Commands:\n"
 	        "  build   build an index from word, password and command lists\n"
-	        "  verify  check an index file against its checksums\n"
+	        "  verify  check an index file against its checksum\n"
 	        "  info    show the size and false-positive rate of an index\n"
 	        "  lookup  look up strings read from standard input\n"),
 	      out);
@@ -253,7 +253,7 @@ static int add_source(struct build_opts *o, cp_entry_kind kind, const char *path
 
 enum { OPT_FROM_PATH = 256, OPT_FP_RATE };
 
-static int parse_build_opt(int c, struct build_opts *o)
+static int parse_build_opt(int c, struct build_opts *o, char **argv)
 {
 	switch (c) {
 	case 'o':
@@ -285,7 +285,7 @@ static int parse_build_opt(int c, struct build_opts *o)
 		build_usage(stdout);
 		return -1;
 	default:
-		return tool_usage_error("dict build", _("invalid option"));
+		return tool_option_error("dict build", argv);
 	}
 }
 
@@ -305,7 +305,7 @@ static int parse_build_args(int argc, char **argv, struct build_opts *o)
 	};
 	int c, rc;
 	while ((c = getopt_long(argc, argv, "o:w:p:c:qjh", longopts, NULL)) != -1)
-		if ((rc = parse_build_opt(c, o)) != EXIT_OK)
+		if ((rc = parse_build_opt(c, o, argv)) != EXIT_OK)
 			return rc;
 	if (optind < argc)
 		return tool_usage_error("dict build", _("unexpected argument '%s'"), argv[optind]);
@@ -469,7 +469,7 @@ static int parse_file_args(int argc, char **argv, const char *sub, const char *s
 	int c;
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		if (c != 'h' && (c == '?' || strchr(shorts, c) == NULL))
-			return tool_usage_error(sub, _("invalid option"));
+			return tool_option_error(sub, argv);
 		switch (c) {
 		case 'j':
 			o->json = true;

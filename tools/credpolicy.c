@@ -1,6 +1,7 @@
 /* credpolicy.c - the credpolicy command: dispatch to subcommands. */
 #include "tool.h"
 
+#include <getopt.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	tool_init_i18n();
+	opterr = 0; /* subcommands name bad options themselves, once */
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

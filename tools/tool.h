@@ -27,6 +27,9 @@ extern const char *tool_name;
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: message, then "Try 'credpolicy SUB --help'", returns EXIT_USAGE. */
 int tool_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* After getopt_long returned '?': name the option it did not take and
+ * return EXIT_USAGE. */
+int tool_option_error(const char *sub, char **argv);
 /* Bind the message catalogue (honours $CREDPOLICY_LOCALEDIR). */
 void tool_init_i18n(void);
 /* Print --version text to stdout. */

@@ -3,6 +3,7 @@
 #include "tool.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,12 @@ int tool_usage_error(const char *sub, const char *fmt, ...)
 	fputc('\n', stderr);
 	fprintf(stderr, _("Try '%s %s --help' for more information.\n"), tool_name, sub);
 	return EXIT_USAGE;
+}
+
+int tool_option_error(const char *sub, char **argv)
+{
+	return tool_usage_error(sub, _("unknown option or missing argument: '%s'"),
+	                        optind > 0 ? argv[optind - 1] : "");
 }
 
 void tool_version(void)
