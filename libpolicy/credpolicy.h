@@ -45,6 +45,10 @@ typedef enum cp_error {
 	CP_ERR_NOTFOUND = -8,      /* named item (class, file, key) does not exist */
 	CP_ERR_UNICODE = -9,       /* ICU failed to normalise or transliterate */
 	CP_ERR_TOOLONG = -10,      /* input exceeds a documented limit */
+	CP_ERR_PERM = -11,         /* file permissions or ownership are unsafe */
+	CP_ERR_LEDGER = -12,       /* ledger damaged, not a ledger, or wrong schema */
+	CP_ERR_BUSY = -13,         /* ledger locked by others beyond the timeout */
+	CP_ERR_TAMPERED = -14,     /* event log does not verify */
 } cp_error;
 
 /* Translated description of err; never NULL, static storage. Thread-safe. */
@@ -91,6 +95,9 @@ CP_EXPORT const cp_class *cp_config_class(const cp_config *cfg, const char *name
 /* Number of classes and the i-th class (0-based, in file order). */
 CP_EXPORT size_t cp_config_class_count(const cp_config *cfg);
 CP_EXPORT const cp_class *cp_config_class_at(const cp_config *cfg, size_t i);
+
+/* Path of the ledger (key "path" of [ledger]); owned by cfg. */
+CP_EXPORT const char *cp_config_ledger_path(const cp_config *cfg);
 
 /* Path of the banned-password index (key "index"); owned by cfg. */
 CP_EXPORT const char *cp_config_index_path(const cp_config *cfg);
@@ -239,6 +246,212 @@ CP_EXPORT const char *cp_verdict_message(const cp_verdict *v, size_t i);
 
 /* Whether v contains the given reason code. */
 CP_EXPORT bool cp_verdict_has(const cp_verdict *v, const char *code);
+
+
+/* ------------------------------------------------------------------ */
+/* The account ledger (R6-R13, R17, R22, R23)                         */
+/* ------------------------------------------------------------------ */
+/*
+ * The ledger is a SQLite database (default /var/lib/credpolicy/ledger.db,
+ * key "path" of the [ledger] section) that knows, for every account, who
+ * owns it, its class, when its password last changed, who else knows it,
+ * and whether it must change now. Every write is one transaction; every
+ * change writes an event into a hash-chained, append-only log.
+ *
+ * Accounts are named by (name, scope): scope "*" means every host, else a
+ * host name or fnmatch(3) pattern ("web-*"). Lookups for a host pick the
+ * most specific match: exact name, then the longest pattern, then "*".
+ *
+ * Actors and tickets are free text recorded in events ("root", "sync",
+ * "helpdesk:li.na", "INC-2026-0042"); NULL is recorded as empty.
+ * A cp_ledger handle is not thread-safe; open one per thread.
+ */
+
+typedef struct cp_ledger cp_ledger;
+typedef struct cp_account cp_account;
+typedef struct cp_status cp_status;
+typedef struct cp_event cp_event;
+
+/* Open flags. */
+#define CP_LEDGER_CREATE 0x1   /* create the file (0600) and schema if missing */
+#define CP_LEDGER_READONLY 0x2 /* never write (the PAM account hook) */
+
+/* Open the ledger at path (NULL: cfg's [ledger] path). Refuses a file that
+ * is group- or world-writable, or (when running as root) not owned by root:
+ * CP_ERR_PERM. A file that is not a ledger or is damaged: CP_ERR_LEDGER
+ * with the reason in *errmsg. An older schema is migrated forward (unless
+ * READONLY, which then fails with CP_ERR_LEDGER); a newer one is refused.
+ * Missing file without CREATE: CP_ERR_NOTFOUND. Locked longer than the
+ * busy timeout: CP_ERR_BUSY. cfg must outlive the handle. */
+CP_EXPORT int cp_ledger_open(const cp_config *cfg, const char *path, unsigned flags,
+                             cp_ledger **out, char **errmsg);
+CP_EXPORT void cp_ledger_close(cp_ledger *l);
+
+/* Schema version of the open ledger (PRAGMA user_version). */
+CP_EXPORT int cp_ledger_schema_version(const cp_ledger *l);
+
+/* Explicit transactions around several calls (BEGIN IMMEDIATE); without
+ * them each mutating call is its own transaction. */
+CP_EXPORT int cp_ledger_begin(cp_ledger *l);
+CP_EXPORT int cp_ledger_commit(cp_ledger *l);
+CP_EXPORT void cp_ledger_rollback(cp_ledger *l);
+
+/* ---- people ---- */
+
+/* Insert or update a person: employee id (unique key), display name, and
+ * the personal-information tokens of info (may be NULL: tokens kept). */
+CP_EXPORT int cp_ledger_person_put(cp_ledger *l, const char *employee_id,
+                                   const char *display_name, const cp_person *info,
+                                   const char *actor);
+/* Mark a person departed (R13) as of when. CP_ERR_NOTFOUND if unknown. */
+CP_EXPORT int cp_ledger_person_depart(cp_ledger *l, const char *employee_id, int64_t when,
+                                      const char *actor, const char *ticket);
+/* A person's tokens, for cp_check (R3). *out to be freed by the caller. */
+CP_EXPORT int cp_ledger_person_info(cp_ledger *l, const char *employee_id, cp_person **out);
+
+/* ---- accounts ---- */
+
+typedef enum cp_account_kind {
+	CP_ACCOUNT_PERSONAL = 0,
+	CP_ACCOUNT_SERVICE = 1,
+	CP_ACCOUNT_BREAK_GLASS = 2,
+} cp_account_kind;
+
+/* Stable names: "personal", "service", "break-glass"; NULL if invalid. */
+CP_EXPORT const char *cp_account_kind_name(cp_account_kind k);
+
+/* Insert or update an account. class must exist in the ledger's config
+ * (CP_ERR_NOTFOUND otherwise). owner: employee id of the one owner (R12),
+ * NULL for none; a personal account with an unknown owner is CP_ERR_NOTFOUND. */
+CP_EXPORT int cp_ledger_account_put(cp_ledger *l, const char *name, const char *scope,
+                                    const char *class_name, cp_account_kind kind,
+                                    const char *owner, bool otp, const char *actor);
+
+/* Another person claims the account (an LDAP group, a second owner): the
+ * account then counts as shared (R12). */
+CP_EXPORT int cp_ledger_owner_add(cp_ledger *l, const char *name, const char *scope,
+                                  const char *employee_id, const char *actor);
+
+/* The account that applies to host (NULL: this host's name). CP_ERR_NOTFOUND
+ * if none. *out to be freed with cp_account_free. */
+CP_EXPORT int cp_ledger_account_get(cp_ledger *l, const char *name, const char *host,
+                                    cp_account **out);
+CP_EXPORT void cp_account_free(cp_account *a);
+CP_EXPORT const char *cp_account_name(const cp_account *a);
+CP_EXPORT const char *cp_account_scope(const cp_account *a);
+CP_EXPORT const char *cp_account_class(const cp_account *a);
+CP_EXPORT cp_account_kind cp_account_kind_of(const cp_account *a);
+CP_EXPORT bool cp_account_locked(const cp_account *a);
+CP_EXPORT bool cp_account_otp(const cp_account *a);
+CP_EXPORT int64_t cp_account_last_change(const cp_account *a); /* 0: never */
+/* Reason of the must-change flag, NULL when not set. */
+CP_EXPORT const char *cp_account_must_change(const cp_account *a);
+CP_EXPORT size_t cp_account_owner_count(const cp_account *a);
+CP_EXPORT const char *cp_account_owner(const cp_account *a, size_t i); /* employee id */
+CP_EXPORT size_t cp_account_custodian_count(const cp_account *a);
+CP_EXPORT const char *cp_account_custodian(const cp_account *a, size_t i);
+
+/* Lock or unlock (reason recorded in the event). */
+CP_EXPORT int cp_ledger_set_locked(cp_ledger *l, const char *name, const char *scope,
+                                   bool locked, const char *reason, const char *actor,
+                                   const char *ticket);
+/* Set (reason not NULL) or clear (NULL) the must-change flag. */
+CP_EXPORT int cp_ledger_set_must_change(cp_ledger *l, const char *name, const char *scope,
+                                        const char *reason, const char *actor,
+                                        const char *ticket);
+
+/* ---- custodians (R13, R17) ---- */
+
+CP_EXPORT int cp_ledger_custodian_grant(cp_ledger *l, const char *name, const char *scope,
+                                        const char *employee_id, const char *actor,
+                                        const char *ticket);
+CP_EXPORT int cp_ledger_custodian_revoke(cp_ledger *l, const char *name, const char *scope,
+                                         const char *employee_id, const char *actor,
+                                         const char *ticket);
+
+/* ---- password changes and history (R6) ---- */
+
+/* A password change of the account that applies to host succeeded: set
+ * the last change to when, keep a one-way hash of password (libxcrypt,
+ * the host's preferred method) trimmed to the class's history depth,
+ * clear must-change, write the event. The password is not kept otherwise. */
+CP_EXPORT int cp_ledger_record_change(cp_ledger *l, const char *name, const char *host,
+                                      const char *password, int64_t when,
+                                      const char *actor);
+/* Whether password equals one in the account's history: *found. */
+CP_EXPORT int cp_ledger_history_contains(cp_ledger *l, const char *name, const char *host,
+                                         const char *password, bool *found);
+
+/* ---- rotation status (R7-R12) ---- */
+
+typedef enum cp_state {
+	CP_STATE_OK = 0,
+	CP_STATE_WARN,        /* inside the warn window (R11) */
+	CP_STATE_EXPIRED,     /* older than the class's max age (R7-R9) */
+	CP_STATE_MUST_CHANGE, /* flagged: reset, leaver, compromise (R13-R16) */
+	CP_STATE_LOCKED,
+	CP_STATE_DEPARTED,    /* its owner has left (R13) */
+	CP_STATE_UNOWNED,     /* personal account without owner (R12) */
+	CP_STATE_SHARED,      /* personal account claimed by two or more (R12) */
+} cp_state;
+
+/* Stable codes: "ok", "warn", "expired", "must_change", "locked",
+ * "departed", "unowned", "shared". */
+CP_EXPORT const char *cp_state_code(cp_state s);
+
+/* The status of account name on host (NULL: this host) at time now.
+ * Precedence: locked, departed, unowned, shared, must_change, expired,
+ * warn, ok. CP_ERR_NOTFOUND if the ledger has no such account. */
+CP_EXPORT int cp_ledger_status(cp_ledger *l, const char *name, const char *host, int64_t now,
+                               cp_status **out);
+CP_EXPORT void cp_status_free(cp_status *s);
+CP_EXPORT cp_state cp_status_state(const cp_status *s);
+/* Days until expiry (negative: overdue); INT32_MAX when it never expires. */
+CP_EXPORT int32_t cp_status_days_left(const cp_status *s);
+/* Must-change reason, or NULL. */
+CP_EXPORT const char *cp_status_reason(const cp_status *s);
+CP_EXPORT const char *cp_status_class(const cp_status *s);
+/* Translated one-line explanation for the user. */
+CP_EXPORT const char *cp_status_message(const cp_status *s);
+
+/* ---- events (R17, R22) ---- */
+
+/* Append an event of kind (a stable word: "grant", "revoke", "change",
+ * "reset", "lock", "must_change", "import", "decision", ...). Never pass a
+ * secret in any field. */
+CP_EXPORT int cp_ledger_event_add(cp_ledger *l, const char *kind, const char *account,
+                                  const char *person, const char *actor, const char *ticket,
+                                  const char *detail);
+
+/* Call fn for every event at or after since (unix time), oldest first;
+ * fn returns non-zero to stop. The event is valid during the call only. */
+CP_EXPORT int cp_ledger_events(cp_ledger *l, int64_t since,
+                               int (*fn)(const cp_event *ev, void *ctx), void *ctx);
+CP_EXPORT int64_t cp_event_id(const cp_event *ev);
+CP_EXPORT int64_t cp_event_time(const cp_event *ev);
+CP_EXPORT const char *cp_event_kind(const cp_event *ev);
+CP_EXPORT const char *cp_event_account(const cp_event *ev);
+CP_EXPORT const char *cp_event_person(const cp_event *ev);
+CP_EXPORT const char *cp_event_actor(const cp_event *ev);
+CP_EXPORT const char *cp_event_ticket(const cp_event *ev);
+CP_EXPORT const char *cp_event_detail(const cp_event *ev);
+CP_EXPORT const char *cp_event_hash(const cp_event *ev); /* hex SHA-256 */
+
+/* Verify the hash chain: every event's hash covers its fields and the
+ * previous hash; ids are contiguous. CP_OK with *checked events, or
+ * CP_ERR_TAMPERED with *bad_id the first event that does not verify. */
+CP_EXPORT int cp_ledger_events_verify(cp_ledger *l, uint64_t *checked, int64_t *bad_id);
+
+/* ---- import and export (documented JSON, docs/LEDGER-FORMAT.md) ---- */
+
+/* Import people, accounts and custodians from a JSON document. Everything
+ * is validated first; any problem rejects the whole import (nothing is
+ * written) with every problem, by record number, in *errmsg:
+ * CP_ERR_INVAL. Otherwise one transaction. */
+CP_EXPORT int cp_ledger_import_json(cp_ledger *l, const char *json, size_t len,
+                                    const char *actor, char **errmsg);
+/* Export people, accounts and custodians as JSON (malloc'ed *out). */
+CP_EXPORT int cp_ledger_export_json(cp_ledger *l, char **out, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,9 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"check", cmd_check, N_("check passwords read from standard input against the policy")},
 	{"dict", cmd_dict, N_("build, verify and query the banned-password index")},
+	{"ledger", cmd_ledger, N_("create, import and export the account ledger")},
+	{"status", cmd_status, N_("show an account's rotation status on this host")},
+	{"events", cmd_events, N_("list and verify the ledger's event log")},
 };
 
 static void usage(FILE *out)

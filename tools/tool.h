@@ -19,6 +19,9 @@ enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 /* Each subcommand: argv[0] is the subcommand's name. Returns an exit status. */
 int cmd_check(int argc, char **argv);
 int cmd_dict(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 /* Program name for messages ("credpolicy"). */
 extern const char *tool_name;

@@ -1,0 +1,2 @@
+/* ledger.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* ledger_accounts.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* ledger_events.c - stub, being written. */
+#include "internal.h"

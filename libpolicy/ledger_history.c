@@ -1,0 +1,2 @@
+/* ledger_history.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,1 @@
+/* ledger_internal.h - stub */

@@ -1,0 +1,2 @@
+/* ledger_json.c - stub, being written. */
+#include "internal.h"

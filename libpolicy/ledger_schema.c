@@ -1,0 +1,2 @@
+/* ledger_schema.c - stub, being written. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* status.c - stub, being written. */
+#include "internal.h"
