@@ -287,6 +287,9 @@ CP_EXPORT int cp_ledger_open(const cp_config *cfg, const char *path, unsigned fl
                              cp_ledger **out, char **errmsg);
 CP_EXPORT void cp_ledger_close(cp_ledger *l);
 
+/* The configuration the ledger was opened with. */
+CP_EXPORT const cp_config *cp_ledger_config(const cp_ledger *l);
+
 /* Schema version of the open ledger (PRAGMA user_version). */
 CP_EXPORT int cp_ledger_schema_version(const cp_ledger *l);
 
@@ -378,6 +381,10 @@ CP_EXPORT int cp_ledger_custodian_revoke(cp_ledger *l, const char *name, const c
 CP_EXPORT int cp_ledger_record_change(cp_ledger *l, const char *name, const char *host,
                                       const char *password, int64_t when,
                                       const char *actor);
+/* Set the last password change without a password (import, LDAP sync:
+ * the change happened elsewhere); when 0 means never. */
+CP_EXPORT int cp_ledger_set_last_change(cp_ledger *l, const char *name, const char *scope,
+                                        int64_t when, const char *actor);
 /* Whether password equals one in the account's history: *found. */
 CP_EXPORT int cp_ledger_history_contains(cp_ledger *l, const char *name, const char *host,
                                          const char *password, bool *found);
