@@ -17,6 +17,9 @@ struct check_opts {
 	const char *config;
 	const char *class_name;
 	const char *index;
+	const char *user;
+	const char *ledger;
+	char *ledger_class; /* the account's class, from the ledger */
 	bool json;
 	bool quiet;
 };
@@ -29,7 +32,9 @@ static void check_usage(FILE *out)
 	        "  -c, --config FILE     configuration file (default: $CREDPOLICY_CONF or\n"
 	        "                        the system file)\n"
 	        "  -C, --class NAME      account class whose policy applies\n"
-	        "  -u, --user NAME       the account's user name (personal information)\n"
+	        "  -u, --user NAME       the account: its class and its owner's personal\n"
+	        "                        information come from the ledger\n"
+	        "  -l, --ledger FILE     ledger to read (default: from the configuration)\n"
 	        "  -i, --info KEY=VALUE  personal information of the owner: name, username,\n"
 	        "                        employee_id, email, phone, birthday, id_card\n"
 	        "                        (may be repeated)\n"
@@ -195,11 +200,12 @@ static int parse_check_args(int argc, char **argv, struct check_opts *o, cp_pers
 		{"config", required_argument, NULL, 'c'}, {"class", required_argument, NULL, 'C'},
 		{"user", required_argument, NULL, 'u'},   {"info", required_argument, NULL, 'i'},
 		{"index", required_argument, NULL, 'I'},  {"json", no_argument, NULL, 'j'},
+		{"ledger", required_argument, NULL, 'l'},
 		{"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	int c, rc;
-	while ((c = getopt_long(argc, argv, "c:C:u:i:jqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:C:u:i:l:jqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'C': o->class_name = optarg; break;
@@ -209,7 +215,9 @@ static int parse_check_args(int argc, char **argv, struct check_opts *o, cp_pers
 		case 'u':
 			if (cp_person_add(person, "username", optarg, NULL) != CP_OK)
 				return tool_usage_error("check", _("invalid user name"));
+			o->user = optarg;
 			break;
+		case 'l': o->ledger = optarg; break;
 		case 'i':
 			if ((rc = add_info(person, optarg)) != EXIT_OK)
 				return rc;
@@ -224,6 +232,52 @@ static int parse_check_args(int argc, char **argv, struct check_opts *o, cp_pers
 		return tool_usage_error("check", _("passwords are read from standard input, "
 		                                   "not from the command line"));
 	return EXIT_OK;
+}
+
+/* Add the tokens of the account's owners to person. */
+static int add_owner_tokens(cp_ledger *l, const cp_account *a, cp_person *person)
+{
+	for (size_t i = 0; i < cp_account_owner_count(a); i++) {
+		cp_person *owner = NULL;
+		int rc = cp_ledger_person_info(l, cp_account_owner(a, i), &owner);
+		for (size_t t = 0; rc == CP_OK && t < cp_person_token_count(owner); t++)
+			rc = cp_person_add_token(person, cp_person_token(owner, t));
+		cp_person_free(owner);
+		if (rc != CP_OK && rc != CP_ERR_NOTFOUND)
+			return rc;
+	}
+	return CP_OK;
+}
+
+/* --user: the account's class (unless --class says otherwise) and its
+ * owners' personal information come from the ledger. A host without a
+ * ledger, or without the account in it, still checks the user name. */
+static int load_user(struct check_opts *o, const cp_config *cfg, cp_person *person)
+{
+	cp_ledger *l = NULL;
+	cp_account *a = NULL;
+	char *msg = NULL;
+	int rc = cp_ledger_open(cfg, o->ledger, CP_LEDGER_READONLY, &l, &msg);
+	if (rc == CP_OK)
+		rc = cp_ledger_account_get(l, o->user, NULL, &a);
+	if (rc == CP_ERR_NOTFOUND) {
+		tool_error(_("warning: '%s' is not in the ledger; only the user name is checked "
+		             "as personal information"), o->user);
+		rc = CP_OK;
+	} else if (rc == CP_OK) {
+		if (o->class_name == NULL && (o->ledger_class = strdup(cp_account_class(a))) == NULL)
+			rc = CP_ERR_NOMEM;
+		if (rc == CP_OK)
+			rc = add_owner_tokens(l, a, person);
+		if (o->class_name == NULL)
+			o->class_name = o->ledger_class;
+	}
+	if (rc != CP_OK)
+		tool_error("%s", msg != NULL ? msg : cp_strerror(rc));
+	free(msg);
+	cp_account_free(a);
+	cp_ledger_close(l);
+	return rc;
 }
 
 int cmd_check(int argc, char **argv)
@@ -242,6 +296,8 @@ int cmd_check(int argc, char **argv)
 	cfg = tool_load_config(o.config);
 	if (cfg == NULL || open_checker(&o, cfg, &idx, &ck) != CP_OK)
 		goto out;
+	if (o.user != NULL && load_user(&o, cfg, person) != CP_OK)
+		goto out;
 	if (cp_config_class(cfg, o.class_name) == NULL) {
 		tool_error(_("unknown account class '%s'"),
 		           o.class_name != NULL ? o.class_name : "default");
@@ -253,5 +309,6 @@ out:
 	cp_index_close(idx);
 	cp_config_free(cfg);
 	cp_person_free(person);
+	free(o.ledger_class);
 	return status < 0 ? EXIT_OK : status;
 }
