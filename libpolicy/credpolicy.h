@@ -106,6 +106,18 @@ CP_EXPORT const char *cp_config_index_path(const cp_config *cfg);
  * key "index_missing = reject") or only skips the R4/R5 word checks. */
 CP_EXPORT bool cp_config_index_required(const cp_config *cfg);
 
+/* A setting of the [pam] section, as its validated word (never NULL for a
+ * known key: the default when unset); NULL for an unknown key. Keys and
+ * words (default first), see credpolicy.conf(5):
+ *   ledger_unavailable  allow | deny     no, unreadable, corrupt or locked ledger
+ *   index_unavailable   allow | deny     banned-password index missing or damaged
+ *   unowned             deny | warn      personal account without one owner (R12)
+ *   shared_session      alert | deny     live sessions from two addresses (R12)
+ *   root_override       no | yes         root may set another user's rejected password
+ *   root_console        allow | policy   root on a local console when the ledger fails
+ * Owned by cfg. */
+CP_EXPORT const char *cp_config_pam_value(const cp_config *cfg, const char *key);
+
 /* Per-class policy values. */
 CP_EXPORT const char *cp_class_name(const cp_class *c);
 CP_EXPORT unsigned cp_class_min_length(const cp_class *c);   /* R1, characters */

@@ -1,0 +1,3 @@
+#!/bin/sh
+# stub (issue 4)
+exit 77
