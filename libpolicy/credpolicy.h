@@ -433,6 +433,22 @@ CP_EXPORT const char *cp_status_class(const cp_status *s);
 /* Translated one-line explanation for the user. */
 CP_EXPORT const char *cp_status_message(const cp_status *s);
 
+/* ---- live sessions (R12: one account used from two places) ---- */
+
+/* Record a live session of account name on host (NULL: this host) opened
+ * by process pid through service from rhost ("" or NULL: local). */
+CP_EXPORT int cp_ledger_session_open(cp_ledger *l, const char *name, const char *host,
+                                     const char *service, const char *tty, const char *rhost,
+                                     int64_t pid, int64_t when);
+/* Close the live session of process pid; CP_ERR_NOTFOUND if none. */
+CP_EXPORT int cp_ledger_session_close(cp_ledger *l, const char *name, const char *host,
+                                      int64_t pid, int64_t when);
+/* Number of distinct remote addresses, other than rhost, with live
+ * sessions of the account on host: *count. Sessions whose process is gone
+ * are not counted (and are closed). */
+CP_EXPORT int cp_ledger_session_count_others(cp_ledger *l, const char *name, const char *host,
+                                             const char *rhost, unsigned *count);
+
 /* ---- events (R17, R22) ---- */
 
 /* Append an event of kind (a stable word: "grant", "revoke", "change",
