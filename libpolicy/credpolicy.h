@@ -272,10 +272,22 @@ CP_EXPORT bool cp_verdict_has(const cp_verdict *v, const char *code);
  *
  * Accounts are named by (name, scope): scope "*" means every host, else a
  * host name or fnmatch(3) pattern ("web-*"). Lookups for a host pick the
- * most specific match: exact name, then the longest pattern, then "*".
+ * most specific match: exact name, then the longest pattern, then "*"
+ * (host names compare without case, as in DNS). Calls that change an
+ * account name its scope exactly; scope NULL there means "*".
  *
  * Actors and tickets are free text recorded in events ("root", "sync",
  * "helpdesk:li.na", "INC-2026-0042"); NULL is recorded as empty.
+ * Text is checked: invalid UTF-8 is CP_ERR_UTF8, control characters or a
+ * missing required value CP_ERR_INVAL, over 256 bytes (names, scopes,
+ * employee ids), 1024 (actors, tickets, reasons) or 4096 (event details)
+ * CP_ERR_TOOLONG.
+ * A call that would change nothing (a put of what is already there, a
+ * lock of a locked account) writes nothing, not even an event.
+ * Events the library writes: person_add, person_update, depart,
+ * account_add, account_update, owner_add, grant, revoke, lock, unlock,
+ * must_change, must_change_clear, last_change, change, session_open,
+ * session_close.
  * A cp_ledger handle is not thread-safe; open one per thread.
  */
 
@@ -306,23 +318,44 @@ CP_EXPORT const cp_config *cp_ledger_config(const cp_ledger *l);
 CP_EXPORT int cp_ledger_schema_version(const cp_ledger *l);
 
 /* Explicit transactions around several calls (BEGIN IMMEDIATE); without
- * them each mutating call is its own transaction. */
+ * them each mutating call is its own transaction. They nest (an inner
+ * rollback undoes the inner part only). Inside one, a call that fails
+ * before writing (CP_ERR_NOTFOUND, CP_ERR_INVAL on its arguments...)
+ * leaves the transaction as it was; one that fails after writing (I/O,
+ * a constraint) dooms it: later calls and the commit return that error
+ * and nothing of the transaction is kept. Commit without begin, or any
+ * of them on a READONLY handle: CP_ERR_INVAL. */
 CP_EXPORT int cp_ledger_begin(cp_ledger *l);
 CP_EXPORT int cp_ledger_commit(cp_ledger *l);
 CP_EXPORT void cp_ledger_rollback(cp_ledger *l);
 
 /* ---- people ---- */
 
-/* Insert or update a person: employee id (unique key), display name, and
- * the personal-information tokens of info (may be NULL: tokens kept). */
+/* Insert or update a person: employee id (unique key), display name (NULL:
+ * ""), and the personal-information tokens of info (may be NULL: tokens
+ * kept). Only the derived tokens are stored (R23). */
 CP_EXPORT int cp_ledger_person_put(cp_ledger *l, const char *employee_id,
                                    const char *display_name, const cp_person *info,
                                    const char *actor);
-/* Mark a person departed (R13) as of when. CP_ERR_NOTFOUND if unknown. */
+/* Mark a person departed (R13) as of when (0: now). CP_ERR_NOTFOUND if
+ * unknown; a person already departed is left as they are (CP_OK). In the
+ * same transaction, R13's "every credential the leaver knew": each account
+ * the person is a custodian of gets must-change ("custodian ID departed")
+ * and the custodian link is revoked, each with its event. The leaver's
+ * own personal accounts then have the state CP_STATE_DEPARTED. */
 CP_EXPORT int cp_ledger_person_depart(cp_ledger *l, const char *employee_id, int64_t when,
                                       const char *actor, const char *ticket);
 /* A person's tokens, for cp_check (R3). *out to be freed by the caller. */
 CP_EXPORT int cp_ledger_person_info(cp_ledger *l, const char *employee_id, cp_person **out);
+
+/* Every person, in employee-id order (export): employee id, display name,
+ * departure time (0: active) and tokens. fn returns non-zero to stop; the
+ * arguments are valid during the call only, and fn must not change the
+ * ledger. */
+CP_EXPORT int cp_ledger_people(cp_ledger *l,
+                               int (*fn)(const char *employee_id, const char *display_name,
+                                         int64_t departed_at, const cp_person *info, void *ctx),
+                               void *ctx);
 
 /* ---- accounts ---- */
 
@@ -336,14 +369,17 @@ typedef enum cp_account_kind {
 CP_EXPORT const char *cp_account_kind_name(cp_account_kind k);
 
 /* Insert or update an account. class must exist in the ledger's config
- * (CP_ERR_NOTFOUND otherwise). owner: employee id of the one owner (R12),
- * NULL for none; a personal account with an unknown owner is CP_ERR_NOTFOUND. */
+ * (CP_ERR_NOTFOUND otherwise; NULL: the default class). owner: employee id
+ * of the one owner (R12), NULL for none; it replaces the owners on record
+ * (cp_ledger_owner_add adds more). An owner the ledger does not know is
+ * CP_ERR_NOTFOUND; a kind out of range CP_ERR_INVAL. Last change, lock,
+ * must-change, custodians and history are kept. */
 CP_EXPORT int cp_ledger_account_put(cp_ledger *l, const char *name, const char *scope,
                                     const char *class_name, cp_account_kind kind,
                                     const char *owner, bool otp, const char *actor);
 
 /* Another person claims the account (an LDAP group, a second owner): the
- * account then counts as shared (R12). */
+ * account then counts as shared (R12). Already an owner: CP_OK. */
 CP_EXPORT int cp_ledger_owner_add(cp_ledger *l, const char *name, const char *scope,
                                   const char *employee_id, const char *actor);
 
@@ -366,17 +402,26 @@ CP_EXPORT const char *cp_account_owner(const cp_account *a, size_t i); /* employ
 CP_EXPORT size_t cp_account_custodian_count(const cp_account *a);
 CP_EXPORT const char *cp_account_custodian(const cp_account *a, size_t i);
 
-/* Lock or unlock (reason recorded in the event). */
+/* Every account, by name then scope, with owners and custodians (export).
+ * fn returns non-zero to stop; a is valid during the call only, and fn
+ * must not change the ledger. */
+CP_EXPORT int cp_ledger_accounts(cp_ledger *l, int (*fn)(const cp_account *a, void *ctx),
+                                 void *ctx);
+
+/* Lock or unlock (reason recorded in the event). CP_ERR_NOTFOUND if the
+ * account (name, exact scope) is unknown. */
 CP_EXPORT int cp_ledger_set_locked(cp_ledger *l, const char *name, const char *scope,
                                    bool locked, const char *reason, const char *actor,
                                    const char *ticket);
-/* Set (reason not NULL) or clear (NULL) the must-change flag. */
+/* Set (reason not NULL, not "") or clear (NULL) the must-change flag. */
 CP_EXPORT int cp_ledger_set_must_change(cp_ledger *l, const char *name, const char *scope,
                                         const char *reason, const char *actor,
                                         const char *ticket);
 
 /* ---- custodians (R13, R17) ---- */
 
+/* Granting twice is CP_OK (the first grant is kept); revoking what was
+ * not granted is CP_ERR_NOTFOUND. */
 CP_EXPORT int cp_ledger_custodian_grant(cp_ledger *l, const char *name, const char *scope,
                                         const char *employee_id, const char *actor,
                                         const char *ticket);
@@ -387,9 +432,11 @@ CP_EXPORT int cp_ledger_custodian_revoke(cp_ledger *l, const char *name, const c
 /* ---- password changes and history (R6) ---- */
 
 /* A password change of the account that applies to host succeeded: set
- * the last change to when, keep a one-way hash of password (libxcrypt,
- * the host's preferred method) trimmed to the class's history depth,
- * clear must-change, write the event. The password is not kept otherwise. */
+ * the last change to when (0: now), keep a one-way hash of password
+ * (libxcrypt, the host's preferred method) trimmed to the class's history
+ * depth, clear must-change, write the event. The password is not kept
+ * otherwise. Hashing costs one crypt(3) (yescrypt: milliseconds), done
+ * before the write lock is taken. */
 CP_EXPORT int cp_ledger_record_change(cp_ledger *l, const char *name, const char *host,
                                       const char *password, int64_t when,
                                       const char *actor);
@@ -397,7 +444,9 @@ CP_EXPORT int cp_ledger_record_change(cp_ledger *l, const char *name, const char
  * the change happened elsewhere); when 0 means never. */
 CP_EXPORT int cp_ledger_set_last_change(cp_ledger *l, const char *name, const char *scope,
                                         int64_t when, const char *actor);
-/* Whether password equals one in the account's history: *found. */
+/* Whether password equals one in the account's history: *found. Costs one
+ * crypt(3) per remembered password (yescrypt: milliseconds each); a hash
+ * of a method this host no longer supports never matches. */
 CP_EXPORT int cp_ledger_history_contains(cp_ledger *l, const char *name, const char *host,
                                          const char *password, bool *found);
 
@@ -420,12 +469,18 @@ CP_EXPORT const char *cp_state_code(cp_state s);
 
 /* The status of account name on host (NULL: this host) at time now.
  * Precedence: locked, departed, unowned, shared, must_change, expired,
- * warn, ok. CP_ERR_NOTFOUND if the ledger has no such account. */
+ * warn, ok. departed, unowned and shared apply to personal accounts (R12).
+ * A class the configuration no longer has is read as the default class
+ * (R10; cp_status_class names the class applied). A password never
+ * changed on record (last change 0) is expired, days left 0, unless the
+ * class never expires. CP_ERR_NOTFOUND if the ledger has no such account. */
 CP_EXPORT int cp_ledger_status(cp_ledger *l, const char *name, const char *host, int64_t now,
                                cp_status **out);
 CP_EXPORT void cp_status_free(cp_status *s);
+/* CP_STATE_LOCKED for NULL: a lost status must not let anyone in. */
 CP_EXPORT cp_state cp_status_state(const cp_status *s);
-/* Days until expiry (negative: overdue); INT32_MAX when it never expires. */
+/* Whole days until expiry, rounded down (negative: overdue); INT32_MAX
+ * when it never expires (max age 0, or the R7 OTP exemption). */
 CP_EXPORT int32_t cp_status_days_left(const cp_status *s);
 /* Must-change reason, or NULL. */
 CP_EXPORT const char *cp_status_reason(const cp_status *s);
@@ -436,16 +491,22 @@ CP_EXPORT const char *cp_status_message(const cp_status *s);
 /* ---- live sessions (R12: one account used from two places) ---- */
 
 /* Record a live session of account name on host (NULL: this host) opened
- * by process pid through service from rhost ("" or NULL: local). */
+ * by process pid through service from rhost ("" or NULL: local), with a
+ * "session_open" event (actor: the account). The account is found as by
+ * cp_ledger_account_get: CP_ERR_NOTFOUND if none. */
 CP_EXPORT int cp_ledger_session_open(cp_ledger *l, const char *name, const char *host,
                                      const char *service, const char *tty, const char *rhost,
                                      int64_t pid, int64_t when);
-/* Close the live session of process pid; CP_ERR_NOTFOUND if none. */
+/* Close the live session of process pid on host, with a "session_close"
+ * event. CP_ERR_NOTFOUND if the account is unknown; CP_OK if there was no
+ * such session (closed twice, or opened before the ledger had sessions). */
 CP_EXPORT int cp_ledger_session_close(cp_ledger *l, const char *name, const char *host,
                                       int64_t pid, int64_t when);
 /* Number of distinct remote addresses, other than rhost, with live
  * sessions of the account on host: *count. Sessions whose process is gone
- * are not counted (and are closed). */
+ * are not counted (and are closed, except on a READONLY handle). Call it
+ * and cp_ledger_session_open inside one cp_ledger_begin, so that two
+ * logins at once cannot both miss each other. */
 CP_EXPORT int cp_ledger_session_count_others(cp_ledger *l, const char *name, const char *host,
                                              const char *rhost, unsigned *count);
 
@@ -474,7 +535,10 @@ CP_EXPORT const char *cp_event_hash(const cp_event *ev); /* hex SHA-256 */
 
 /* Verify the hash chain: every event's hash covers its fields and the
  * previous hash; ids are contiguous. CP_OK with *checked events, or
- * CP_ERR_TAMPERED with *bad_id the first event that does not verify. */
+ * CP_ERR_TAMPERED with *bad_id the first event that does not verify (and
+ * *checked those before it). The chain cannot show the removal of the
+ * newest events or a rewrite of the whole log: keep the hash of the last
+ * event elsewhere too. */
 CP_EXPORT int cp_ledger_events_verify(cp_ledger *l, uint64_t *checked, int64_t *bad_id);
 
 /* ---- import and export (documented JSON, docs/LEDGER-FORMAT.md) ---- */
