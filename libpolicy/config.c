@@ -11,6 +11,7 @@
  * section. It is resolved after the whole file is read, so the order of the
  * sections does not matter. */
 #include "internal.h"
+#include "ledger_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,14 @@ enum key_id {
 	K_OTP_EXEMPT,
 	K_HISTORY,
 	K_SIMILARITY,
+	K_LEDGER_PATH,
+	K_BUSY_TIMEOUT_MS,
+	K_PAM_LEDGER_UNAVAILABLE,
+	K_PAM_INDEX_UNAVAILABLE,
+	K_PAM_UNOWNED,
+	K_PAM_SHARED_SESSION,
+	K_PAM_ROOT_OVERRIDE,
+	K_PAM_ROOT_CONSOLE,
 	K_COUNT
 };
 
@@ -63,6 +72,11 @@ struct cp_config {
 	bool index_required;
 	char *default_class;
 	unsigned pattern_min_rest; /* R5 */
+	char *ledger_path;         /* [ledger] path */
+	unsigned busy_timeout_ms;  /* [ledger] busy_timeout_ms */
+	/* [pam]: each false for the first (default) word of its key. */
+	bool pam_ledger_unavailable, pam_index_unavailable, pam_unowned, pam_shared_session,
+		pam_root_override, pam_root_console;
 	/* Class keys given before the first section, and the lines of every
 	 * global key; its values count only where line[] is set. */
 	struct cp_class top;
@@ -90,13 +104,19 @@ static const struct cp_class builtin_classes[] = {
 
 #define BUILTIN_COUNT            (sizeof(builtin_classes) / sizeof(builtin_classes[0]))
 #define DEFAULT_PATTERN_MIN_REST 4u
+/* Not under CP_LOCALSTATEDIR: hosts, the PAM module and the tools must
+ * agree on it whatever prefix a build used. */
+#define DEFAULT_LEDGER_PATH "/var/lib/credpolicy/ledger.db"
+/* Long enough for a 100,000-record import by another process to commit,
+ * short enough that a login does not hang on a stuck writer. */
+#define DEFAULT_BUSY_TIMEOUT_MS 5000u
 
 /* ------------------------------------------------------------ key table */
 
 enum key_type { KT_UINT, KT_BOOL, KT_CHOICE, KT_PATH, KT_CLASS_NAME };
 
 /* Scopes, as bits: where a key may appear, which keys a section takes. */
-enum { IN_TOP = 1 << 0, IN_CLASS = 1 << 1 };
+enum { IN_TOP = 1 << 0, IN_CLASS = 1 << 1, IN_LEDGER = 1 << 2, IN_PAM = 1 << 3 };
 
 /* What a key's offset is relative to: cp_config, or the class of the scope
  * (cp_config.top before the first section). */
@@ -119,6 +139,10 @@ struct key_def {
 	{#field, KT_UINT, IN_TOP | IN_CLASS, ON_CLASS, offsetof(struct cp_class, field), lo, hi, \
 	 {NULL, NULL}}
 
+#define PAM_CHOICE(field, first, second)                                                   \
+	{#field, KT_CHOICE, IN_PAM, ON_CONFIG, offsetof(struct cp_config, pam_##field), 0, 0,    \
+	 {first, second}}
+
 static const struct key_def key_defs[K_COUNT] = {
 	[K_INDEX] = {"index", KT_PATH, IN_TOP, ON_CONFIG, offsetof(struct cp_config, index_path),
 		     0, 0, {NULL, NULL}},
@@ -139,6 +163,19 @@ static const struct key_def key_defs[K_COUNT] = {
 	/* pam_pwhistory's own upper bound on remembered passwords. */
 	[K_HISTORY] = CLASS_UINT(history, 0, 400),
 	[K_SIMILARITY] = CLASS_UINT(similarity, 0, CP_MAX_PASSWORD_BYTES),
+	[K_LEDGER_PATH] = {"path", KT_PATH, IN_LEDGER, ON_CONFIG,
+			   offsetof(struct cp_config, ledger_path), 0, 0, {NULL, NULL}},
+	/* Ten minutes: beyond that a caller is better told the ledger is busy. */
+	[K_BUSY_TIMEOUT_MS] = {"busy_timeout_ms", KT_UINT, IN_LEDGER, ON_CONFIG,
+			       offsetof(struct cp_config, busy_timeout_ms), 0, 600000, {NULL, NULL}},
+	/* [pam]: what the module does when something it needs fails, and R12.
+	 * The first word is the default; see credpolicy.conf(5). */
+	[K_PAM_LEDGER_UNAVAILABLE] = PAM_CHOICE(ledger_unavailable, "allow", "deny"),
+	[K_PAM_INDEX_UNAVAILABLE] = PAM_CHOICE(index_unavailable, "allow", "deny"),
+	[K_PAM_UNOWNED] = PAM_CHOICE(unowned, "deny", "warn"),
+	[K_PAM_SHARED_SESSION] = PAM_CHOICE(shared_session, "alert", "deny"),
+	[K_PAM_ROOT_OVERRIDE] = PAM_CHOICE(root_override, "no", "yes"),
+	[K_PAM_ROOT_CONSOLE] = PAM_CHOICE(root_console, "allow", "policy"),
 };
 /* clang-format on */
 
@@ -170,6 +207,8 @@ struct parser {
 	unsigned scope;                /* IN_TOP before the first section */
 	struct cp_class *cls;          /* the class of a [class] section */
 	char label[CONF_MAX_LINE + 1]; /* "class NAME", for messages */
+	unsigned ledger_line;          /* line of the [ledger] header, 0 if none */
+	unsigned pam_line;             /* line of the [pam] header, 0 if none */
 	char buf[CONF_MAX_LINE + 1];   /* the current line, NUL-terminated */
 };
 
@@ -241,6 +280,7 @@ CP_EXPORT void cp_config_free(cp_config *cfg)
 	free(cfg->classes);
 	free(cfg->index_path);
 	free(cfg->default_class);
+	free(cfg->ledger_path);
 	free(cfg);
 }
 
@@ -253,7 +293,9 @@ CP_EXPORT cp_config *cp_config_new_default(void)
 	cfg->default_class = strdup("default");
 	cfg->index_required = false;
 	cfg->pattern_min_rest = DEFAULT_PATTERN_MIN_REST;
-	bool ok = cfg->index_path != NULL && cfg->default_class != NULL;
+	cfg->ledger_path = strdup(DEFAULT_LEDGER_PATH);
+	cfg->busy_timeout_ms = DEFAULT_BUSY_TIMEOUT_MS;
+	bool ok = cfg->index_path != NULL && cfg->default_class != NULL && cfg->ledger_path != NULL;
 	for (size_t i = 0; ok && i < BUILTIN_COUNT; i++)
 		ok = add_class(cfg, &builtin_classes[i], builtin_classes[i].name) != NULL;
 	if (!ok) {
@@ -401,10 +443,15 @@ static unsigned *scope_lines(struct parser *p)
 	return p->cls != NULL ? p->cls->line : p->cfg->top.line;
 }
 
+static const char *section_of_scope(unsigned scope);
+
 static int check_key_place(struct parser *p, const struct key_def *d)
 {
 	if ((d->where & p->scope) != 0)
 		return CP_OK;
+	if (p->scope == IN_TOP)
+		return fail(p, _("%s:%u: key \"%s\" belongs in section [%s]"), p->name, p->lineno,
+		            d->name, section_of_scope(d->where));
 	if (d->where == IN_TOP)
 		return fail(
 		    p, _("%s:%u: \"%s\" is a global key: it must come before the first section"),
@@ -478,15 +525,46 @@ static int open_class(struct parser *p, const char *arg)
 	return CP_OK;
 }
 
+/* A section that appears once, without a name: [ledger], [pam]. */
+static int open_single(struct parser *p, const char *kind, const char *arg, unsigned *line)
+{
+	if (*arg != '\0')
+		return fail(p, _("%s:%u: section [%s] takes no name"), p->name, p->lineno, kind);
+	if (*line != 0)
+		return fail(p, _("%s:%u: duplicate section [%s] (first on line %u)"), p->name,
+		            p->lineno, kind, *line);
+	*line = p->lineno;
+	return CP_OK;
+}
+
+static int open_ledger(struct parser *p, const char *arg)
+{
+	return open_single(p, "ledger", arg, &p->ledger_line);
+}
+
+static int open_pam(struct parser *p, const char *arg)
+{
+	return open_single(p, "pam", arg, &p->pam_line);
+}
+
 /* clang-format off */
 static const struct section_def section_defs[] = {
 	{"class", IN_CLASS, open_class},
-	/* Reserved for the ledger, LDAP and PAM settings to come. */
-	{"ledger", 0, NULL},
+	{"ledger", IN_LEDGER, open_ledger},
+	{"pam", IN_PAM, open_pam},
+	/* Reserved for the LDAP settings to come. */
 	{"ldap", 0, NULL},
-	{"pam", 0, NULL},
 };
 /* clang-format on */
+
+/* The section whose keys a key of scope belongs to ("class", "ledger"). */
+static const char *section_of_scope(unsigned scope)
+{
+	for (size_t i = 0; i < sizeof(section_defs) / sizeof(section_defs[0]); i++)
+		if (section_defs[i].scope == scope)
+			return section_defs[i].kind;
+	return "";
+}
 
 static const struct section_def *find_section(const char *kind)
 {
@@ -512,13 +590,13 @@ static int parse_header(struct parser *p, char *line)
 	kind[klen] = '\0';
 	const struct section_def *s = find_section(kind);
 	if (s == NULL)
-		return fail(p, _("%s:%u: unknown section [%s] (expected [class NAME])"), p->name,
-		            p->lineno, kind);
+		return fail(p, _("%s:%u: unknown section [%s] (expected [class NAME], [ledger] or [pam])"),
+		            p->name, p->lineno, kind);
 	if (s->open == NULL)
 		return fail(p,
 		            _("%s:%u: section [%s] is reserved for a later version of credpolicy"),
 		            p->name, p->lineno, kind);
-	snprintf(p->label, sizeof(p->label), "%s %s", kind, arg);
+	snprintf(p->label, sizeof(p->label), "%s%s%s", kind, *arg != '\0' ? " " : "", arg);
 	p->scope = s->scope;
 	p->cls = NULL;
 	return s->open(p, arg);
@@ -792,6 +870,26 @@ CP_EXPORT size_t cp_config_class_count(const cp_config *cfg)
 CP_EXPORT const cp_class *cp_config_class_at(const cp_config *cfg, size_t i)
 {
 	return cfg != NULL && i < cfg->nclasses ? cfg->classes[i] : NULL;
+}
+
+CP_EXPORT const char *cp_config_ledger_path(const cp_config *cfg)
+{
+	return cfg != NULL ? cfg->ledger_path : NULL;
+}
+
+CP_EXPORT const char *cp_config_pam_value(const cp_config *cfg, const char *key)
+{
+	for (size_t k = 0; cfg != NULL && key != NULL && k < K_COUNT; k++) {
+		const struct key_def *d = &key_defs[k];
+		if (d->where == IN_PAM && strcmp(d->name, key) == 0)
+			return d->words[*(const bool *)((const char *)cfg + d->offset)];
+	}
+	return NULL;
+}
+
+unsigned cp_config_busy_timeout_ms(const cp_config *cfg)
+{
+	return cfg != NULL ? cfg->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
 }
 
 CP_EXPORT const char *cp_config_index_path(const cp_config *cfg)

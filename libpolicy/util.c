@@ -144,6 +144,14 @@ CP_EXPORT const char *cp_strerror(int err)
 		return _("Unicode processing failed");
 	case CP_ERR_TOOLONG:
 		return _("Input is too long");
+	case CP_ERR_PERM:
+		return _("Unsafe file permissions or ownership");
+	case CP_ERR_LEDGER:
+		return _("The ledger is damaged, not a ledger, or of another schema version");
+	case CP_ERR_BUSY:
+		return _("The ledger is locked by another process");
+	case CP_ERR_TAMPERED:
+		return _("The event log does not verify: an event was changed, removed or inserted");
 	default:
 		return _("Unknown error");
 	}

@@ -144,6 +144,7 @@ START_TEST(test_builtin_globals)
 	ck_assert_str_eq(cp_class_name(cp_config_class_at(cfg, 3)), "new-media");
 	ck_assert_ptr_null(cp_config_class_at(cfg, 4));
 	ck_assert_ptr_null(cp_config_class(cfg, "no-such-class"));
+	ck_assert_str_eq(cp_config_ledger_path(cfg), "/var/lib/credpolicy/ledger.db");
 	cp_config_free(cfg);
 }
 END_TEST
@@ -215,6 +216,7 @@ START_TEST(test_null_safety)
 	ck_assert_uint_eq(cp_config_class_count(NULL), 0);
 	ck_assert_ptr_null(cp_config_class_at(NULL, 0));
 	ck_assert_ptr_null(cp_config_index_path(NULL));
+	ck_assert_ptr_null(cp_config_ledger_path(NULL));
 	ck_assert(!cp_config_index_required(NULL));
 	ck_assert_ptr_null(cp_class_name(NULL));
 	ck_assert_uint_eq(cp_class_min_length(NULL), 0);
@@ -411,6 +413,28 @@ START_TEST(test_class_name_limits)
 }
 END_TEST
 
+/* [ledger]: the ledger's path and how long to wait for its lock. */
+START_TEST(test_ledger_section)
+{
+	cp_config *cfg = load_ok("min_length = 9\n"
+	                         "[ledger]   # the account ledger\n"
+	                         "path = /srv/credpolicy/ledger.db\n"
+	                         "busy_timeout_ms = 600000\n"
+	                         "[class x]\n"
+	                         "history = 3\n");
+	ck_assert_str_eq(cp_config_ledger_path(cfg), "/srv/credpolicy/ledger.db");
+	ck_assert_uint_eq(cp_class_history(cls(cfg, "x")), 3);
+	ck_assert_uint_eq(cp_class_min_length(cls(cfg, "x")), 9);
+	cp_config_free(cfg);
+	/* An empty section keeps the defaults; 0 never waits. */
+	cfg = load_ok("[ledger]\n");
+	ck_assert_str_eq(cp_config_ledger_path(cfg), "/var/lib/credpolicy/ledger.db");
+	cp_config_free(cfg);
+	cfg = load_ok("[ledger]\nbusy_timeout_ms = 0\n");
+	cp_config_free(cfg);
+}
+END_TEST
+
 /* The first example of credpolicy.conf(5), verbatim. */
 START_TEST(test_man_page_example)
 {
@@ -484,12 +508,32 @@ static const struct bad_case bad_cases[] = {
 	 0, 1, "is not valid"}, /* 65 characters */
 	{"[class]\n", 0, 1, "section [class] needs a class name"},
 	{"[ class ]\n", 0, 1, "section [class] needs a class name"},
-	{"[group x]\n", 0, 1, "unknown section [group] (expected [class NAME])"},
+	{"[group x]\n", 0, 1,
+	 "unknown section [group] (expected [class NAME], [ledger] or [pam])"},
 	{"[Class x]\n", 0, 1, "unknown section [Class]"},
 	{"[]\n", 0, 1, "unknown section []"},
 	{"[ldap]\n", 0, 1, "section [ldap] is reserved"},
-	{"[ledger]\n", 0, 1, "section [ledger] is reserved"},
-	{"[pam]\n", 0, 1, "section [pam] is reserved"},
+	{"[ledger x]\n", 0, 1, "section [ledger] takes no name"},
+	{"[ledger]\n[class x]\n[ledger]\n", 0, 3, "duplicate section [ledger] (first on line 1)"},
+	{"path = /a.db\n", 0, 1, "key \"path\" belongs in section [ledger]"},
+	{"busy_timeout_ms = 5\n", 0, 1, "key \"busy_timeout_ms\" belongs in section [ledger]"},
+	{"[ledger]\npath = ledger.db\n", 0, 2, "\"path\" needs an absolute path"},
+	{"[ledger]\nbusy_timeout_ms = 600001\n", 0, 2,
+	 "\"busy_timeout_ms\" needs a whole number from 0 to 600000"},
+	{"[ledger]\nbusy_timeout_ms = -1\n", 0, 2, "whole number"},
+	{"[ledger]\nbusy_timeout_ms = 5s\n", 0, 2, "whole number"},
+	{"[ledger]\npath = /a\npath = /b\n", 0, 3,
+	 "duplicate key \"path\" in section [ledger] (first set on line 2)"},
+	{"[ledger]\nmin_length = 8\n", 0, 2, "key \"min_length\" is not allowed in section [ledger]"},
+	{"[ledger]\nindex = /a\n", 0, 2, "\"index\" is a global key"},
+	{"[class x]\npath = /a\n", 0, 2, "key \"path\" is not allowed in section [class x]"},
+	{"[ledger]\npath =\n", 0, 2, "key \"path\" has no value"},
+	{"[pam x]\n", 0, 1, "section [pam] takes no name"},
+	{"[pam]\n[pam]\n", 0, 2, "duplicate section [pam] (first on line 1)"},
+	{"unowned = warn\n", 0, 1, "key \"unowned\" belongs in section [pam]"},
+	{"[pam]\nunowned = maybe\n", 0, 2, "unknown value \"maybe\" for \"unowned\""},
+	{"[pam]\nledger_unavailable = open\n", 0, 2, "unknown value \"open\""},
+	{"[pam]\nmin_length = 8\n", 0, 2, "key \"min_length\" is not allowed in section [pam]"},
 	{"min_length 8\n", 0, 1, "expected \"key = value\" but found no \"=\""},
 	{"= 8\n", 0, 1, "expected a key name before \"=\""},
 	{"min_length =\n", 0, 1, "key \"min_length\" has no value"},
@@ -711,6 +755,33 @@ START_TEST(test_load_too_large_file)
 END_TEST
 
 /* The shipped sample parses and restates the built-in policy. */
+/* The PAM failure modes: safe defaults that never lock a host out, each
+ * changeable (R12 for unowned and shared_session). */
+START_TEST(test_pam_settings)
+{
+	cp_config *c = cp_config_new_default();
+	ck_assert_str_eq(cp_config_pam_value(c, "ledger_unavailable"), "allow");
+	ck_assert_str_eq(cp_config_pam_value(c, "index_unavailable"), "allow");
+	ck_assert_str_eq(cp_config_pam_value(c, "unowned"), "deny");
+	ck_assert_str_eq(cp_config_pam_value(c, "shared_session"), "alert");
+	ck_assert_str_eq(cp_config_pam_value(c, "root_override"), "no");
+	ck_assert_str_eq(cp_config_pam_value(c, "root_console"), "allow");
+	ck_assert_ptr_null(cp_config_pam_value(c, "no_such_key"));
+	ck_assert_ptr_null(cp_config_pam_value(c, "min_length"));
+	ck_assert_ptr_null(cp_config_pam_value(NULL, "unowned"));
+	cp_config_free(c);
+	c = load_ok("[pam]\nledger_unavailable = deny\nunowned = warn\nshared_session = deny\n"
+	            "root_override = yes\nroot_console = policy\nindex_unavailable = deny\n");
+	ck_assert_str_eq(cp_config_pam_value(c, "ledger_unavailable"), "deny");
+	ck_assert_str_eq(cp_config_pam_value(c, "index_unavailable"), "deny");
+	ck_assert_str_eq(cp_config_pam_value(c, "unowned"), "warn");
+	ck_assert_str_eq(cp_config_pam_value(c, "shared_session"), "deny");
+	ck_assert_str_eq(cp_config_pam_value(c, "root_override"), "yes");
+	ck_assert_str_eq(cp_config_pam_value(c, "root_console"), "policy");
+	cp_config_free(c);
+}
+END_TEST
+
 START_TEST(test_example_file)
 {
 	const char *top = getenv("top_srcdir");
@@ -727,6 +798,7 @@ START_TEST(test_example_file)
 		              cp_class_name(cp_config_class_at(def, i)));
 	ck_assert_str_eq(cp_class_name(cls(cfg, NULL)), "default");
 	ck_assert(!cp_config_index_required(cfg));
+	ck_assert_str_eq(cp_config_ledger_path(cfg), cp_config_ledger_path(def));
 	cp_config_free(cfg);
 	cp_config_free(def);
 }
@@ -760,6 +832,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_booleans);
 	tcase_add_test(tc, test_number_limits);
 	tcase_add_test(tc, test_class_name_limits);
+	tcase_add_test(tc, test_ledger_section);
 	tcase_add_test(tc, test_man_page_example);
 	suite_add_tcase(s, tc);
 
@@ -781,6 +854,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_load_symlink);
 	tcase_add_test(tc, test_load_unreadable);
 	tcase_add_test(tc, test_load_too_large_file);
+	tcase_add_test(tc, test_pam_settings);
 	tcase_add_test(tc, test_example_file);
 	suite_add_tcase(s, tc);
 	return s;
