@@ -124,17 +124,6 @@ static int parse_events_args(int argc, char **argv, const char *sub, bool filter
 	return EXIT_OK;
 }
 
-static cp_ledger *open_ledger(const cp_config *cfg, const char *path)
-{
-	cp_ledger *l = NULL;
-	char *msg = NULL;
-	int rc = cp_ledger_open(cfg, path, CP_LEDGER_READONLY, &l, &msg);
-	if (rc != CP_OK)
-		tool_error("%s", msg != NULL ? msg : cp_strerror(rc));
-	free(msg);
-	return l;
-}
-
 /* ---- listing ---- */
 
 static void format_time(int64_t t, char *buf, size_t size)
@@ -261,7 +250,7 @@ int cmd_events(int argc, char **argv)
 	if (status != EXIT_OK)
 		return status < 0 ? EXIT_OK : status;
 	cp_config *cfg = tool_load_config(o.config);
-	cp_ledger *l = cfg != NULL ? open_ledger(cfg, o.ledger) : NULL;
+	cp_ledger *l = cfg != NULL ? tool_open_ledger(cfg, o.ledger, CP_LEDGER_READONLY) : NULL;
 	status = EXIT_USAGE;
 	if (l != NULL)
 		status = verify ? verify_events(l, &o) : list_events(l, &o);

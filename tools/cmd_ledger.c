@@ -138,23 +138,6 @@ static int parse_ledger_args(int argc, char **argv, const char *sub, const char 
 	return EXIT_OK;
 }
 
-/* Open the ledger (path NULL: the configured one), saying why not. */
-static cp_ledger *open_ledger(const cp_config *cfg, const char *path, unsigned flags)
-{
-	cp_ledger *l = NULL;
-	char *msg = NULL;
-	int rc = cp_ledger_open(cfg, path, flags, &l, &msg);
-	if (rc != CP_OK && msg != NULL)
-		tool_error("%s", msg);
-	else if (rc != CP_OK)
-		tool_error("%s: %s", path != NULL ? path : cp_config_ledger_path(cfg),
-		           cp_strerror(rc));
-	if (rc == CP_ERR_NOTFOUND)
-		tool_error(_("create it with '%s ledger init'"), tool_name);
-	free(msg);
-	return l;
-}
-
 static const char *ledger_path(const cp_config *cfg, const struct ledger_opts *o)
 {
 	return o->ledger != NULL ? o->ledger : cp_config_ledger_path(cfg);
@@ -175,7 +158,7 @@ static int ledger_init(int argc, char **argv)
 		return EXIT_USAGE;
 	const char *path = ledger_path(cfg, &o);
 	bool existed = access(path, F_OK) == 0;
-	cp_ledger *l = open_ledger(cfg, o.ledger, CP_LEDGER_CREATE);
+	cp_ledger *l = tool_open_ledger(cfg, o.ledger, CP_LEDGER_CREATE);
 	if (l != NULL && o.json) {
 		fputs("{\"ledger\": ", stdout);
 		tool_json_string(stdout, path);
@@ -405,7 +388,7 @@ static int ledger_import(int argc, char **argv)
 	cp_ledger *l = NULL;
 	status = EXIT_USAGE;
 	if (cfg != NULL && read_document(o.file, &doc, &len, &cap))
-		l = open_ledger(cfg, o.ledger, 0);
+		l = tool_open_ledger(cfg, o.ledger, 0);
 	if (l != NULL)
 		status = import_document(l, &o, ledger_path(cfg, &o), doc, len);
 	cp_ledger_close(l);
@@ -464,7 +447,7 @@ static int ledger_export(int argc, char **argv)
 		return tool_usage_error("ledger export", _("unexpected argument '%s'"),
 		                        argv[optind]);
 	cp_config *cfg = tool_load_config(o.config);
-	cp_ledger *l = cfg != NULL ? open_ledger(cfg, o.ledger, CP_LEDGER_READONLY) : NULL;
+	cp_ledger *l = cfg != NULL ? tool_open_ledger(cfg, o.ledger, CP_LEDGER_READONLY) : NULL;
 	char *doc = NULL;
 	size_t len = 0;
 	status = EXIT_USAGE;

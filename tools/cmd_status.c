@@ -70,19 +70,6 @@ static int parse_status_args(int argc, char **argv, struct status_opts *o)
 	return EXIT_OK;
 }
 
-/* Open the ledger read-only (path NULL: the configured one), saying why
- * not. */
-static cp_ledger *open_ledger(const cp_config *cfg, const char *path)
-{
-	cp_ledger *l = NULL;
-	char *msg = NULL;
-	int rc = cp_ledger_open(cfg, path, CP_LEDGER_READONLY, &l, &msg);
-	if (rc != CP_OK)
-		tool_error("%s", msg != NULL ? msg : cp_strerror(rc));
-	free(msg);
-	return l;
-}
-
 static void json_field(const char *key, const char *value)
 {
 	printf(", \"%s\": ", key);
@@ -165,7 +152,7 @@ int cmd_status(int argc, char **argv)
 	if (status != EXIT_OK)
 		return status < 0 ? EXIT_OK : status;
 	cp_config *cfg = tool_load_config(o.config);
-	cp_ledger *l = cfg != NULL ? open_ledger(cfg, o.ledger) : NULL;
+	cp_ledger *l = cfg != NULL ? tool_open_ledger(cfg, o.ledger, CP_LEDGER_READONLY) : NULL;
 	status = l != NULL ? show_status(l, &o) : EXIT_USAGE;
 	cp_ledger_close(l);
 	cp_config_free(cfg);

@@ -43,6 +43,10 @@ void tool_version(void);
  * On error prints "file:line: ..." and returns NULL. */
 cp_config *tool_load_config(const char *path);
 
+/* Open the ledger (path NULL: the configured one); on failure say why (and
+ * how to create a missing one) and return NULL. */
+cp_ledger *tool_open_ledger(const cp_config *cfg, const char *path, unsigned flags);
+
 /* Read one line of at most max bytes from f into a malloc'ed, NUL-
  * terminated buffer without the newline; *len gets its length.
  * Returns 1 on a line, 0 at EOF, -1 if the line is longer than max (the

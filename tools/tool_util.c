@@ -85,6 +85,22 @@ cp_config *tool_load_config(const char *path)
 	return cfg;
 }
 
+cp_ledger *tool_open_ledger(const cp_config *cfg, const char *path, unsigned flags)
+{
+	cp_ledger *l = NULL;
+	char *msg = NULL;
+	int rc = cp_ledger_open(cfg, path, flags, &l, &msg);
+	if (rc != CP_OK && msg != NULL)
+		tool_error("%s", msg);
+	else if (rc != CP_OK)
+		tool_error("%s: %s", path != NULL ? path : cp_config_ledger_path(cfg),
+		           cp_strerror(rc));
+	if (rc == CP_ERR_NOTFOUND)
+		tool_error(_("create it with '%s ledger init'"), tool_name);
+	free(msg);
+	return l;
+}
+
 void tool_free_line(char *line, size_t len)
 {
 	if (line == NULL)
