@@ -36,6 +36,16 @@ static pthread_once_t trans_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t trans_lock = PTHREAD_MUTEX_INITIALIZER;
 static UTransliterator *trans;
 
+/* Readings already made, by code point (direct-mapped; CJK code points are
+ * contiguous, so their low bits spread well). A roster of 100,000 names
+ * uses a few thousand characters: the cache spares ICU nearly every call.
+ * Guarded by trans_lock. */
+#define CACHE_SLOTS 4096
+static struct {
+	UChar32 cp; /* 0: empty (no Han character is U+0000) */
+	char syl[SYLLABLE_MAX + 1];
+} cache[CACHE_SLOTS];
+
 static void trans_open(void)
 {
 	UChar id[32];
@@ -53,6 +63,7 @@ __attribute__((destructor)) static void trans_close(void)
 {
 	utrans_close(trans);
 	trans = NULL;
+	cp_wipe(cache, sizeof(cache));
 }
 
 /* Toneless ASCII spelling of NFD pinyin: letters kept, combining marks
@@ -91,13 +102,20 @@ static int syllable_of(UChar32 c, char out[SYLLABLE_MAX + 1])
 	if (bad)
 		return CP_ERR_UNICODE;
 	int32_t limit = len;
+	unsigned slot = (unsigned)c % CACHE_SLOTS;
 	pthread_mutex_lock(&trans_lock);
-	utrans_transUChars(trans, buf, &len, UBUF_LEN, 0, &limit, &err);
+	if (cache[slot].cp == c) {
+		memcpy(out, cache[slot].syl, SYLLABLE_MAX + 1);
+	} else {
+		utrans_transUChars(trans, buf, &len, UBUF_LEN, 0, &limit, &err);
+		if (U_FAILURE(err) || len > UBUF_LEN)
+			out[0] = '\0';
+		else
+			to_ascii(buf, len, out);
+		cache[slot].cp = c;
+		memcpy(cache[slot].syl, out, SYLLABLE_MAX + 1);
+	}
 	pthread_mutex_unlock(&trans_lock);
-	if (U_FAILURE(err) || len > UBUF_LEN)
-		out[0] = '\0';
-	else
-		to_ascii(buf, len, out);
 	cp_wipe(buf, sizeof(buf));
 	return CP_OK;
 }
