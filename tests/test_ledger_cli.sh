@@ -286,5 +286,30 @@ else
 	skip "tampering: no sqlite3 command"
 fi
 
+# ---- check --user: class and the owner's personal information from the ledger (R3) ----
+IDX=${CREDPOLICY_TEST_INDEX:-$top_builddir/data/banned.idx}
+L="$tmp/check.db"
+cpl ledger init >/dev/null 2>&1 && cpl ledger import "$SAMPLE" >/dev/null 2>&1
+printf 'Zhangwei@2024x\nHorqin#River%%82\n' |
+	"$CP" check --index "$IDX" --user zhangw --ledger "$L" --json >"$tmp/out" 2>"$tmp/err"
+expect_status 1 $? "check --user: the owner's name rejected"
+expect_py 'import json,sys
+v=[json.loads(l) for l in open(sys.argv[1])]
+assert v[0]["reasons"][0]["code"] == "personal_info", v
+assert v[1]["ok"] is True, v' "$tmp/out" "check --user takes personal information from the ledger"
+printf 'Gq7vR2mkxw\n' | "$CP" check --index "$IDX" --user lina --ledger "$L" >"$tmp/out" 2>&1
+expect_status 1 $? "check --user: the account's class applies (important-host: 4 classes)"
+expect_grep too_few_classes "$tmp/out" "class from the ledger"
+printf 'Gq7vR2mkxw\n' | "$CP" check --index "$IDX" --user lina --class default --ledger "$L" \
+	>/dev/null 2>&1
+expect_status 0 $? "check --user --class: the explicit class wins"
+printf 'Horqin#River%%82\n' | "$CP" check --index "$IDX" --user nobody --ledger "$L" \
+	>/dev/null 2>"$tmp/err"
+expect_status 0 $? "check --user of an account the ledger does not know"
+expect_grep "nobody" "$tmp/err" "unknown account warned about"
+printf 'Nobody#Lake42x\n' | "$CP" check --index "$IDX" --user x --ledger "$tmp/none.db" \
+	>/dev/null 2>&1
+expect_status 0 $? "check --user on a host without a ledger"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
