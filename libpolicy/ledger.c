@@ -530,7 +530,7 @@ static int check_version(cp_ledger *l, int version, char **errmsg)
 	if (version < latest && (l->flags & CP_LEDGER_READONLY) != 0) {
 		cp_set_errmsg(errmsg,
 		              _("%s: the ledger has schema version %d and needs version %d; "
-		                "open it once for writing to upgrade it"),
+		                "run 'credpolicy ledger init' to upgrade it"),
 		              l->path, version, latest);
 		return CP_ERR_LEDGER;
 	}
