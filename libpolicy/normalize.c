@@ -5,12 +5,10 @@
  * and compared as what they are. ICU does the Unicode work; plain ASCII, by
  * far the common case, never reaches ICU: NFKC is the identity on it. */
 #include "internal.h"
+#include "icu.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
 #include <unicode/utf8.h>
 
 static bool is_ascii(const char *s, size_t len)
@@ -38,14 +36,14 @@ static int to_utf16(const char *in, size_t len, UChar **out, int32_t *outlen)
 {
 	UErrorCode err = U_ZERO_ERROR;
 	int32_t n = 0;
-	u_strFromUTF8(NULL, 0, &n, in, (int32_t)len, &err);
+	cp_icu_u_strFromUTF8(NULL, 0, &n, in, (int32_t)len, &err);
 	if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
 		return CP_ERR_UTF8;
 	UChar *buf = malloc(((size_t)n + 1) * sizeof(UChar));
 	if (buf == NULL)
 		return CP_ERR_NOMEM;
 	err = U_ZERO_ERROR;
-	u_strFromUTF8(buf, n + 1, NULL, in, (int32_t)len, &err);
+	cp_icu_u_strFromUTF8(buf, n + 1, NULL, in, (int32_t)len, &err);
 	if (U_FAILURE(err)) {
 		cp_free_wiped(buf, ((size_t)n + 1) * sizeof(UChar));
 		return CP_ERR_UTF8;
@@ -60,14 +58,14 @@ static int from_utf16(const UChar *in, int32_t len, char **out, size_t *outlen)
 {
 	UErrorCode err = U_ZERO_ERROR;
 	int32_t n = 0;
-	u_strToUTF8(NULL, 0, &n, in, len, &err);
+	cp_icu_u_strToUTF8(NULL, 0, &n, in, len, &err);
 	if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
 		return CP_ERR_UNICODE;
 	char *buf = malloc((size_t)n + 1);
 	if (buf == NULL)
 		return CP_ERR_NOMEM;
 	err = U_ZERO_ERROR;
-	u_strToUTF8(buf, n + 1, NULL, in, len, &err);
+	cp_icu_u_strToUTF8(buf, n + 1, NULL, in, len, &err);
 	if (U_FAILURE(err)) {
 		cp_free_wiped(buf, (size_t)n + 1);
 		return CP_ERR_UNICODE;
@@ -83,16 +81,16 @@ typedef int32_t (*u16_transform)(const UChar *src, int32_t srclen, UChar *dst,
 static int32_t nfkc_transform(const UChar *src, int32_t srclen, UChar *dst, int32_t dstcap,
                               UErrorCode *err)
 {
-	const UNormalizer2 *nfkc = unorm2_getNFKCInstance(err);
+	const UNormalizer2 *nfkc = cp_icu_unorm2_getNFKCInstance(err);
 	if (U_FAILURE(*err))
 		return 0;
-	return unorm2_normalize(nfkc, src, srclen, dst, dstcap, err);
+	return cp_icu_unorm2_normalize(nfkc, src, srclen, dst, dstcap, err);
 }
 
 static int32_t fold_transform(const UChar *src, int32_t srclen, UChar *dst, int32_t dstcap,
                               UErrorCode *err)
 {
-	return u_strFoldCase(dst, dstcap, src, srclen, U_FOLD_CASE_DEFAULT, err);
+	return cp_icu_u_strFoldCase(dst, dstcap, src, srclen, U_FOLD_CASE_DEFAULT, err);
 }
 
 /* Apply a UTF-16 transformation to UTF-8 text, wiping every intermediate. */
@@ -101,6 +99,9 @@ static int transform_utf8(const char *in, size_t len, u16_transform fn, char **o
 {
 	UChar *src = NULL, *dst = NULL;
 	int32_t srclen = 0, cap = 0;
+	/* Without ICU, to_utf16 would fail as if the (valid) input were not UTF-8. */
+	if (!cp_icu_load())
+		return CP_ERR_UNICODE;
 	int rc = to_utf16(in, len, &src, &srclen);
 	if (rc != CP_OK)
 		return rc;
@@ -166,11 +167,11 @@ static unsigned class_of(UChar32 c)
 			return CP_CLASS_DIGIT;
 		return CP_CLASS_OTHER;
 	}
-	if (u_isupper(c) || u_istitle(c))
+	if (cp_icu_u_isupper(c) || cp_icu_u_istitle(c))
 		return CP_CLASS_UPPER;
-	if (u_islower(c))
+	if (cp_icu_u_islower(c))
 		return CP_CLASS_LOWER;
-	if (u_isdigit(c))
+	if (cp_icu_u_isdigit(c))
 		return CP_CLASS_DIGIT;
 	return CP_CLASS_OTHER;
 }

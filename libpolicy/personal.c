@@ -78,12 +78,11 @@
  *
  * Tokens are personal data: every copy is wiped before it is freed. */
 #include "internal.h"
+#include "icu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unicode/unorm2.h>
-#include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
 #define TOKEN_MAX        64  /* longest token, in characters */
@@ -469,8 +468,10 @@ struct name_scan {
 
 static bool is_han(UChar32 c)
 {
+	if (c < 0x80) /* spares ASCII names the loading of ICU */
+		return false;
 	UErrorCode err = U_ZERO_ERROR;
-	return uscript_getScript(c, &err) == USCRIPT_HAN && U_SUCCESS(err);
+	return cp_icu_uscript_getScript(c, &err) == USCRIPT_HAN && U_SUCCESS(err);
 }
 
 static bool is_name_space(UChar32 c)
@@ -515,11 +516,16 @@ static bool latin_letter(UChar32 c, char out[3])
 		strcpy(out, sp);
 		return true;
 	}
-	UErrorCode err = U_ZERO_ERROR;
-	const UNormalizer2 *nfkd = unorm2_getNFKDInstance(&err);
 	UChar d[8];
-	int32_t n = U_SUCCESS(err) ? unorm2_getDecomposition(nfkd, c, d, 8, &err) : -1;
-	UChar base = n > 0 && U_SUCCESS(err) ? d[0] : (c < 0x80 ? (UChar)c : 0);
+	int32_t n = -1;
+	if (c >= 0x80) { /* ASCII has no decomposition: ICU is not loaded for it */
+		UErrorCode err = U_ZERO_ERROR;
+		const UNormalizer2 *nfkd = cp_icu_unorm2_getNFKDInstance(&err);
+		n = U_SUCCESS(err) ? cp_icu_unorm2_getDecomposition(nfkd, c, d, 8, &err) : -1;
+		if (U_FAILURE(err))
+			n = -1;
+	}
+	UChar base = n > 0 ? d[0] : (c < 0x80 ? (UChar)c : 0);
 	if (base >= 'A' && base <= 'Z')
 		base = (UChar)(base - 'A' + 'a');
 	if (base < 'a' || base > 'z')

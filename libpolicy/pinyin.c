@@ -17,15 +17,13 @@
  * threads; a mutex serialises the calls, which take microseconds and happen
  * only while personal information is added. */
 #include "internal.h"
+#include "icu.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unicode/uscript.h>
-#include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
-#include <unicode/utrans.h>
 
 /* Longest syllable kept ("zhuang" is 6 letters). */
 #define SYLLABLE_MAX 8
@@ -50,10 +48,10 @@ static void trans_open(void)
 {
 	UChar id[32];
 	UErrorCode err = U_ZERO_ERROR;
-	u_uastrncpy(id, "Han-Latin; NFD", (int32_t)(sizeof(id) / sizeof(id[0])));
-	trans = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
+	cp_icu_u_uastrncpy(id, "Han-Latin; NFD", (int32_t)(sizeof(id) / sizeof(id[0])));
+	trans = cp_icu_utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
 	if (U_FAILURE(err)) {
-		utrans_close(trans);
+		cp_icu_utrans_close(trans);
 		trans = NULL;
 	}
 }
@@ -61,7 +59,8 @@ static void trans_open(void)
 /* Runs at exit or dlclose, after which no thread may use the library. */
 __attribute__((destructor)) static void trans_close(void)
 {
-	utrans_close(trans);
+	if (cp_icu_loaded())
+		cp_icu_utrans_close(trans);
 	trans = NULL;
 	cp_wipe(cache, sizeof(cache));
 }
@@ -107,7 +106,7 @@ static int syllable_of(UChar32 c, char out[SYLLABLE_MAX + 1])
 	if (cache[slot].cp == c) {
 		memcpy(out, cache[slot].syl, SYLLABLE_MAX + 1);
 	} else {
-		utrans_transUChars(trans, buf, &len, UBUF_LEN, 0, &limit, &err);
+		cp_icu_utrans_transUChars(trans, buf, &len, UBUF_LEN, 0, &limit, &err);
 		if (U_FAILURE(err) || len > UBUF_LEN)
 			out[0] = '\0';
 		else
@@ -128,8 +127,10 @@ static bool is_spacer(UChar32 c)
 
 static bool is_han(UChar32 c)
 {
+	if (c < 0x80) /* spares ASCII names the loading of ICU */
+		return false;
 	UErrorCode err = U_ZERO_ERROR;
-	return uscript_getScript(c, &err) == USCRIPT_HAN && U_SUCCESS(err);
+	return cp_icu_uscript_getScript(c, &err) == USCRIPT_HAN && U_SUCCESS(err);
 }
 
 void cp_pinyin_free(char **syllables, size_t count)
