@@ -258,6 +258,12 @@ static int load_user(struct check_opts *o, const cp_config *cfg, cp_person *pers
 	cp_account *a = NULL;
 	char *msg = NULL;
 	int rc = cp_ledger_open(cfg, o->ledger, CP_LEDGER_READONLY, &l, &msg);
+	if (rc == CP_ERR_NOTFOUND) {
+		tool_error(_("warning: %s; only the user name is checked as personal information"),
+		           msg != NULL ? msg : cp_strerror(rc));
+		free(msg);
+		return CP_OK;
+	}
 	if (rc == CP_OK)
 		rc = cp_ledger_account_get(l, o->user, NULL, &a);
 	if (rc == CP_ERR_NOTFOUND) {
