@@ -300,11 +300,17 @@ typedef struct cp_event cp_event;
 #define CP_LEDGER_CREATE 0x1   /* create the file (0600) and schema if missing */
 #define CP_LEDGER_READONLY 0x2 /* never write (the PAM account hook) */
 
-/* Open the ledger at path (NULL: cfg's [ledger] path). Refuses a file that
- * is group- or world-writable, or (when running as root) not owned by root:
- * CP_ERR_PERM. A file that is not a ledger or is damaged: CP_ERR_LEDGER
- * with the reason in *errmsg. An older schema is migrated forward (unless
- * READONLY, which then fails with CP_ERR_LEDGER); a newer one is refused.
+/* Open the ledger at path (NULL: cfg's [ledger] path). Refuses with
+ * CP_ERR_PERM a file with any permission for group or others (it holds
+ * password hashes), or (when running as root) not owned by root; a
+ * directory writable by group or others (sticky or not) or owned by
+ * someone other than root or the caller; and a "<path>-wal" or
+ * "<path>-shm" that is not a regular file owned by the ledger's owner
+ * without permissions for group or others. A file that is not a ledger or
+ * is damaged: CP_ERR_LEDGER with the reason in *errmsg. An older schema
+ * is migrated forward; READONLY reads any schema from version 1 on
+ * without migrating (cp_ledger_schema_version tells which). A newer
+ * schema is refused.
  * Missing file without CREATE: CP_ERR_NOTFOUND. Locked longer than the
  * busy timeout: CP_ERR_BUSY. cfg must outlive the handle. */
 CP_EXPORT int cp_ledger_open(const cp_config *cfg, const char *path, unsigned flags,
@@ -420,8 +426,9 @@ CP_EXPORT int cp_ledger_set_must_change(cp_ledger *l, const char *name, const ch
 
 /* ---- custodians (R13, R17) ---- */
 
-/* Granting twice is CP_OK (the first grant is kept); revoking what was
- * not granted is CP_ERR_NOTFOUND. */
+/* Granting twice is CP_OK (the first grant is kept); granting to a person
+ * who has departed is CP_ERR_INVAL (a leaver keeps no custodian link,
+ * R13); revoking what was not granted is CP_ERR_NOTFOUND. */
 CP_EXPORT int cp_ledger_custodian_grant(cp_ledger *l, const char *name, const char *scope,
                                         const char *employee_id, const char *actor,
                                         const char *ticket);
@@ -441,7 +448,8 @@ CP_EXPORT int cp_ledger_record_change(cp_ledger *l, const char *name, const char
                                       const char *password, int64_t when,
                                       const char *actor);
 /* Set the last password change without a password (import, LDAP sync:
- * the change happened elsewhere); when 0 means never. */
+ * the change happened elsewhere); when 0 means never. A when later than
+ * now plus one day is CP_ERR_INVAL (it would postpone the expiry). */
 CP_EXPORT int cp_ledger_set_last_change(cp_ledger *l, const char *name, const char *scope,
                                         int64_t when, const char *actor);
 /* Whether password equals one in the account's history: *found. Costs one

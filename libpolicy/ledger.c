@@ -130,11 +130,23 @@ int ledger_check_text(const char *s, size_t max, bool required, bool free_text)
 
 /* ------------------------------------------------------------ transactions */
 
+/* Inside an explicit transaction, notice one that SQLite rolled back by
+ * itself (SQLITE_FULL, IOERR, NOMEM): the transaction is doomed, and the
+ * cached newest event may be gone with it. Returns the doom, or CP_OK. */
+static int check_alive(cp_ledger *l)
+{
+	if (l->depth > 0 && l->aborted == CP_OK && sqlite3_get_autocommit(l->db))
+		l->aborted = CP_ERR_IO;
+	if (l->aborted != CP_OK)
+		l->head_valid = false;
+	return l->aborted;
+}
+
 int ledger_write_begin(cp_ledger *l)
 {
 	if ((l->flags & CP_LEDGER_READONLY) != 0)
 		return CP_ERR_INVAL;
-	if (l->aborted != CP_OK)
+	if (check_alive(l) != CP_OK)
 		return l->aborted;
 	if (l->depth == 0)
 		return ledger_exec(l, ST_BEGIN, "BEGIN IMMEDIATE");
@@ -151,6 +163,10 @@ int ledger_write_begin(cp_ledger *l)
  * error, and nothing of the transaction is kept. */
 int ledger_write_end(cp_ledger *l, int rc)
 {
+	/* Whatever failed may have been undone by SQLite along with the
+	 * event the cache names: look the head up again next time. */
+	if (rc != CP_OK)
+		l->head_valid = false;
 	if (l->depth > 0) {
 		if (rc != CP_OK && (sqlite3_total_changes64(l->db) != l->changes_mark ||
 		                    sqlite3_get_autocommit(l->db)))
@@ -184,7 +200,7 @@ CP_EXPORT int cp_ledger_begin(cp_ledger *l)
 {
 	if (l == NULL || (l->flags & CP_LEDGER_READONLY) != 0)
 		return CP_ERR_INVAL;
-	if (l->aborted != CP_OK)
+	if (check_alive(l) != CP_OK)
 		return l->aborted;
 	int rc = l->depth == 0 ? ledger_exec(l, ST_BEGIN, "BEGIN IMMEDIATE")
 	                       : ledger_exec(l, ST_SAVEPOINT, "SAVEPOINT cp_nest");
@@ -204,7 +220,7 @@ CP_EXPORT int cp_ledger_commit(cp_ledger *l)
 {
 	if (l == NULL || l->depth == 0)
 		return CP_ERR_INVAL;
-	int rc = l->aborted;
+	int rc = check_alive(l);
 	if (rc != CP_OK) {
 		cp_ledger_rollback(l);
 		return rc;
@@ -226,8 +242,14 @@ CP_EXPORT int cp_ledger_commit(cp_ledger *l)
 
 CP_EXPORT void cp_ledger_rollback(cp_ledger *l)
 {
-	if (l == NULL || l->depth == 0)
+	if (l == NULL)
 		return;
+	/* Even when SQLite already rolled back by itself (and so no ROLLBACK
+	 * statement runs below), the cached newest event may be gone. */
+	l->head_valid = false;
+	if (l->depth == 0)
+		return;
+	check_alive(l);
 	if (l->depth > 1 && l->aborted == CP_OK) {
 		ledger_exec(l, ST_ROLLBACK_TO, "ROLLBACK TO cp_nest");
 		ledger_exec(l, ST_RELEASE, "RELEASE cp_nest");
@@ -256,9 +278,11 @@ static int io_fail(const char *path, bool creating, int err, char **errmsg)
 	return CP_ERR_IO;
 }
 
-/* The directory must not let others replace the file: world-writable is
- * only acceptable with the sticky bit (/tmp). A missing directory is
- * left to the open (created 0700 with CP_LEDGER_CREATE, else NOTFOUND). */
+/* The directory must not let others replace the file or plant its -wal
+ * and -shm companions: owned by root or by us, writable by nobody else.
+ * A sticky world-writable directory (/tmp) is refused too: anyone there
+ * can create "<ledger>-wal" before we do. A missing directory is left to
+ * the open (created 0700 with CP_LEDGER_CREATE, else NOTFOUND). */
 static int check_dir(const char *path, char **errmsg)
 {
 	char *copy = strdup(path);
@@ -269,8 +293,14 @@ static int check_dir(const char *path, char **errmsg)
 	int err = stat(dirname(copy), &st) == 0 ? 0 : errno;
 	if (err != 0 && err != ENOENT)
 		rc = io_fail(path, false, err, errmsg);
-	else if (err == 0 && (st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
-		cp_set_errmsg(errmsg, _("%s: the ledger's directory is writable by everyone"),
+	else if (err == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		cp_set_errmsg(errmsg, _("%s: the ledger's directory is writable by group or others"),
+		              path);
+		rc = CP_ERR_PERM;
+	} else if (err == 0 && st.st_uid != 0 && st.st_uid != geteuid()) {
+		cp_set_errmsg(errmsg,
+		              _("%s: the ledger's directory is owned by someone other than root "
+		                "or the user opening it"),
 		              path);
 		rc = CP_ERR_PERM;
 	}
@@ -284,8 +314,10 @@ static int check_mode(const struct stat *st, const char *path, char **errmsg)
 		cp_set_errmsg(errmsg, _("%s: the ledger is not a regular file"), path);
 		return CP_ERR_LEDGER;
 	}
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		cp_set_errmsg(errmsg, _("%s: the ledger is writable by group or others"), path);
+	/* Readable matters as much as writable: it holds password hashes. */
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		cp_set_errmsg(errmsg,
+		              _("%s: the ledger is readable or writable by group or others"), path);
 		return CP_ERR_PERM;
 	}
 	if (geteuid() == 0 && st->st_uid != 0) {
@@ -293,6 +325,40 @@ static int check_mode(const struct stat *st, const char *path, char **errmsg)
 		return CP_ERR_PERM;
 	}
 	return CP_OK;
+}
+
+/* The write-ahead log and shared-memory index ("<path>-wal", "<path>-shm")
+ * hold ledger pages, and a planted log is replayed into the database: if
+ * they exist they must be regular files (not links), owned by the
+ * ledger's owner, with no permission for group or others. SQLite creates
+ * them with the ledger's mode and owner, so a genuine one passes. */
+static int check_companions(const struct stat *ledger, const char *path, char **errmsg)
+{
+	static const char *const suffix[] = {"-wal", "-shm"};
+	int rc = CP_OK;
+	for (size_t i = 0; rc == CP_OK && i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char *name = cp_asprintf("%s%s", path, suffix[i]);
+		if (name == NULL)
+			return CP_ERR_NOMEM;
+		struct stat st;
+		if (lstat(name, &st) != 0) {
+			if (errno != ENOENT)
+				rc = io_fail(name, false, errno, errmsg);
+		} else if (!S_ISREG(st.st_mode) || st.st_uid != ledger->st_uid) {
+			cp_set_errmsg(errmsg,
+			              _("%s: a file of the ledger is not a regular file owned by "
+			                "the ledger's owner"),
+			              name);
+			rc = CP_ERR_PERM;
+		} else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+			cp_set_errmsg(errmsg,
+			              _("%s: the ledger is readable or writable by group or others"),
+			              name);
+			rc = CP_ERR_PERM;
+		}
+		free(name);
+	}
+	return rc;
 }
 
 static uint32_t be32(const unsigned char *p)
@@ -400,6 +466,8 @@ static int check_file(const char *path, unsigned flags, char **errmsg)
 		rc = io_fail(path, false, errno, errmsg);
 	if (rc == CP_OK)
 		rc = check_mode(&st, path, errmsg);
+	if (rc == CP_OK)
+		rc = check_companions(&st, path, errmsg);
 	if (rc == CP_OK)
 		rc = check_header(fd, &st, path, errmsg);
 	close(fd);
@@ -516,6 +584,13 @@ static int setup_writer(cp_ledger *l, char **errmsg)
 	                errmsg);
 }
 
+/* The oldest schema a read-only handle accepts. Read-only users (the PAM
+ * account hook, status) read only what schema 1 already had; schema 2
+ * added just the sessions table, which they never read. So an upgraded
+ * package keeps working before anyone runs 'credpolicy ledger init'.
+ * Raise this when a migration changes something read-only users read. */
+#define LEDGER_READ_COMPAT_MIN 1
+
 static int check_version(cp_ledger *l, int version, char **errmsg)
 {
 	int latest = ledger_schema_latest();
@@ -527,11 +602,11 @@ static int check_version(cp_ledger *l, int version, char **errmsg)
 		              l->path, version, latest);
 		return CP_ERR_LEDGER;
 	}
-	if (version < latest && (l->flags & CP_LEDGER_READONLY) != 0) {
+	if (version < LEDGER_READ_COMPAT_MIN && (l->flags & CP_LEDGER_READONLY) != 0) {
 		cp_set_errmsg(errmsg,
 		              _("%s: the ledger has schema version %d and needs version %d; "
 		                "run 'credpolicy ledger init' to upgrade it"),
-		              l->path, version, latest);
+		              l->path, version, LEDGER_READ_COMPAT_MIN);
 		return CP_ERR_LEDGER;
 	}
 	if ((l->flags & CP_LEDGER_READONLY) != 0)

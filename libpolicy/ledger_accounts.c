@@ -761,7 +761,9 @@ CP_EXPORT int cp_ledger_set_last_change(cp_ledger *l, const char *name, const ch
                                         int64_t when, const char *actor)
 {
 	struct account_op op;
-	if (when < 0)
+	/* A date in the future (a typo: 2062 for 2026) would keep the account
+	 * from ever expiring; a day of slack allows for clocks and zones. */
+	if (when < 0 || when > (int64_t)time(NULL) + 86400)
 		return CP_ERR_INVAL;
 	int rc = op_begin(l, name, scope, actor, NULL, &op);
 	if (rc != CP_OK)
@@ -804,6 +806,23 @@ static int custodian_delete(cp_ledger *l, int64_t account, int64_t person, bool 
 	return rc;
 }
 
+/* Whether the person employee_id has departed. */
+static int person_departed(cp_ledger *l, const char *employee_id, bool *departed)
+{
+	int rc = CP_OK;
+	sqlite3_stmt *st = ledger_stmt(
+	    l, ST_PERSON_GET,
+	    "SELECT id, display_name, status, tokens FROM people WHERE employee_id = ?", &rc);
+	if (st == NULL)
+		return rc;
+	ledger_bind_text(st, 1, employee_id);
+	rc = step_row(st);
+	if (rc == CP_OK)
+		*departed = strcmp(ledger_col_text(st, 2), "departed") == 0;
+	sqlite3_reset(st);
+	return rc;
+}
+
 static int custodian_insert(cp_ledger *l, int64_t account, int64_t person, const char *actor,
                             const char *ticket, bool *added)
 {
@@ -824,7 +843,8 @@ static int custodian_insert(cp_ledger *l, int64_t account, int64_t person, const
 	return rc;
 }
 
-/* Grant (R17) is idempotent; revoking what was not granted is NOTFOUND. */
+/* Grant (R17) is idempotent; revoking what was not granted is NOTFOUND.
+ * A leaver keeps no custodian link (R13): granting one is CP_ERR_INVAL. */
 static int custodian_change(cp_ledger *l, const char *name, const char *scope,
                             const char *employee_id, const char *actor, const char *ticket,
                             bool grant)
@@ -837,7 +857,12 @@ static int custodian_change(cp_ledger *l, const char *name, const char *scope,
 		rc = op_begin(l, name, scope, actor, ticket, &op);
 	if (rc != CP_OK)
 		return rc;
+	bool departed = false;
 	rc = ledger_person_id(l, employee_id, &person);
+	if (rc == CP_OK && grant)
+		rc = person_departed(l, employee_id, &departed);
+	if (rc == CP_OK && departed)
+		rc = CP_ERR_INVAL;
 	if (rc == CP_OK)
 		rc = grant ? custodian_insert(l, op.id, person, actor, ticket, &changed)
 		           : custodian_delete(l, op.id, person, &changed);

@@ -64,6 +64,7 @@ struct import {
 	json_t *person_at;  /* employee id -> index in people: a hash table */
 	json_t *account_at; /* name KEY_SEP scope -> index in accounts */
 	json_t *in_ledger;  /* employee id -> whether the ledger knows it (cache) */
+	json_t *gone;       /* employee ids the ledger knows as departed; NULL: not read yet */
 	json_t *name_at;    /* name -> index in names: tokens of a name, derived once */
 	cp_person **names;
 	size_t nnames, names_cap;
@@ -526,11 +527,37 @@ static bool person_known(struct import *im, const char *id)
 	return rc == CP_OK;
 }
 
-/* Whether the file says this person has left. */
-static bool departed_in_file(struct import *im, const char *id)
+static int collect_gone(const char *employee_id, const char *display_name, int64_t departed_at,
+                        const cp_person *info, void *ctx)
+{
+	struct import *im = ctx;
+	(void)display_name;
+	(void)info;
+	if (departed_at != 0 && json_object_set_new(im->gone, employee_id, json_true()) != 0) {
+		im->fatal = CP_ERR_NOMEM;
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether the file or the ledger says this person has left: a record
+ * saying "active" does not bring a leaver back. The ledger's leavers are
+ * read once, when the first custodian is checked. */
+static bool departed(struct import *im, const char *id)
 {
 	json_t *at = json_object_get(im->person_at, id);
-	return at != NULL && im->people[json_integer_value(at)].departed != 0;
+	if (at != NULL && im->people[json_integer_value(at)].departed != 0)
+		return true;
+	if (im->gone == NULL) {
+		if ((im->gone = json_object()) == NULL) {
+			im->fatal = CP_ERR_NOMEM;
+			return false;
+		}
+		int rc = cp_ledger_people(im->l, collect_gone, im);
+		if (rc != CP_OK && im->fatal == CP_OK)
+			im->fatal = rc;
+	}
+	return json_object_get(im->gone, id) != NULL;
 }
 
 static void account_kind(struct import *im, json_t *obj, const char *rec, struct account_in *a)
@@ -591,7 +618,7 @@ static void check_custodian(struct import *im, const char *rec, json_t *list, si
 		problem(im, rec, field,
 		        _("no person with employee id \"%s\" in the file or the ledger"),
 		        shown(id));
-	else if (departed_in_file(im, id))
+	else if (departed(im, id))
 		problem(im, rec, field,
 		        _("\"%s\" has departed: a leaver keeps no custodian link (R13)"),
 		        shown(id));
@@ -610,7 +637,11 @@ static void account_state(struct import *im, json_t *obj, const char *rec, struc
 {
 	bool_field(im, obj, rec, "otp", &a->otp);
 	a->has_locked = bool_field(im, obj, rec, "locked", &a->locked);
-	time_field(im, obj, rec, "last_change", &a->last_change);
+	/* A future date (2062 for 2026) would keep the account from ever
+	 * expiring; a day of slack allows for clocks and zones. */
+	if (time_field(im, obj, rec, "last_change", &a->last_change) == F_OK &&
+	    a->last_change > (int64_t)time(NULL) + 86400)
+		problem(im, rec, "last_change", "%s", _("the date is in the future"));
 	text_field(im, obj, rec, "must_change", NULLABLE, &a->must_change);
 	/* null is a value here: "never" and "no flag". */
 	a->has_last_change = json_object_get(obj, "last_change") != NULL;
@@ -881,6 +912,7 @@ static void import_free(struct import *im)
 	json_decref(im->person_at);
 	json_decref(im->account_at);
 	json_decref(im->in_ledger);
+	json_decref(im->gone);
 	json_decref(im->name_at);
 	if (im->problems != NULL)
 		fclose(im->problems);
@@ -1115,7 +1147,8 @@ static void out_str(struct outbuf *o, const char *s)
  * description. */
 static void write_list(struct outbuf *o, const char *name, struct records *rs, bool last)
 {
-	qsort(rs->r, rs->n, sizeof(*rs->r), record_cmp);
+	if (rs->n > 1) /* qsort of an empty (NULL) array is undefined */
+		qsort(rs->r, rs->n, sizeof(*rs->r), record_cmp);
 	out_str(o, "  \"");
 	out_str(o, name);
 	out_str(o, "\": [");

@@ -92,7 +92,10 @@ static void rotation_of(const cp_class *c, const struct cp_account *a, int64_t n
 		r->never_changed = r->expired = true;
 		return;
 	}
-	int64_t left = clamp_time(a->last_change) + (int64_t)max_age * DAY - clamp_time(now);
+	/* A change "in the future" (a bad clock, an old import) counts as
+	 * now: it must not postpone the expiry. */
+	int64_t changed = a->last_change < now ? a->last_change : now;
+	int64_t left = clamp_time(changed) + (int64_t)max_age * DAY - clamp_time(now);
 	int64_t days = floor_div(left, DAY);
 	r->expired = left <= 0;
 	r->days_left = days >= INT32_MAX  ? INT32_MAX - 1

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "credpolicy.h"
+#include "ledger_internal.h" /* the handle's connection, for PRAGMA max_page_count */
 #include "testutil.h"
 
 #include <dlfcn.h>
@@ -313,13 +314,15 @@ START_TEST(test_refuse_writable_by_others)
 {
 	const char *p = tmp_path("l.db");
 	cp_ledger_close(open_path(p, CP_LEDGER_CREATE));
-	mode_t bad[] = {0660, 0666, 0620, 0602};
+	/* It holds password hashes: readable is as bad as writable (R20). */
+	mode_t bad[] = {0660, 0666, 0620, 0602, 0640, 0644, 0604, 0610, 0601};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_int_eq(chmod(p, bad[i]), 0);
-		open_fails(p, 0, CP_ERR_PERM, "writable by group or others");
-		open_fails(p, CP_LEDGER_READONLY, CP_ERR_PERM, "writable by group or others");
+		open_fails(p, 0, CP_ERR_PERM, "readable or writable by group or others");
+		open_fails(p, CP_LEDGER_READONLY, CP_ERR_PERM,
+		           "readable or writable by group or others");
 	}
-	ck_assert_int_eq(chmod(p, 0640), 0); /* readable is the admin's choice */
+	ck_assert_int_eq(chmod(p, 0600), 0);
 	cp_ledger_close(open_path(p, 0));
 }
 END_TEST
@@ -338,12 +341,80 @@ END_TEST
 START_TEST(test_refuse_open_directory)
 {
 	ck_assert_int_eq(mkdir(tmp_path("open"), 0700), 0);
-	ck_assert_int_eq(chmod(tmp_path("open"), 0777), 0);
-	const char *p = tmp_path("open/l.db");
-	open_fails(p, CP_LEDGER_CREATE, CP_ERR_PERM, "directory is writable by everyone");
-	/* The sticky bit keeps others from replacing the file (/tmp). */
-	ck_assert_int_eq(chmod(tmp_path("open"), 01777), 0);
+	char p[8300];
+	snprintf(p, sizeof(p), "%s", tmp_path("open/l.db"));
+	/* The sticky bit does not help (/tmp): anyone there can plant the
+	 * ledger's -wal file before it exists. Group-writable is refused too. */
+	mode_t bad[] = {0777, 01777, 0770, 01770, 0730, 0703};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(chmod(tmp_path("open"), bad[i]), 0);
+		open_fails(p, CP_LEDGER_CREATE, CP_ERR_PERM,
+		           "directory is writable by group or others");
+	}
+	ck_assert_int_eq(access(p, F_OK), -1); /* nothing was created */
+	ck_assert_int_eq(chmod(tmp_path("open"), 0755), 0);
 	cp_ledger_close(open_path(p, CP_LEDGER_CREATE));
+}
+END_TEST
+
+/* A directory owned by someone else: they could replace the file. */
+START_TEST(test_refuse_foreign_directory)
+{
+	if (geteuid() != 0)
+		return; /* only root can give a directory away */
+	ck_assert_int_eq(mkdir(tmp_path("theirs"), 0755), 0);
+	char p[8300];
+	snprintf(p, sizeof(p), "%s", tmp_path("theirs/l.db"));
+	cp_ledger_close(open_path(p, CP_LEDGER_CREATE));
+	ck_assert_int_eq(chown(tmp_path("theirs"), 65534, 65534), 0);
+	open_fails(p, CP_LEDGER_READONLY, CP_ERR_PERM, "directory is owned by someone other");
+	ck_assert_int_eq(chown(tmp_path("theirs"), 0, 0), 0);
+	cp_ledger_close(open_path(p, CP_LEDGER_READONLY));
+}
+END_TEST
+
+/* "<ledger>-wal" and "-shm": a planted log is replayed into the ledger. */
+START_TEST(test_refuse_bad_wal_shm)
+{
+	char p[8300];
+	snprintf(p, sizeof(p), "%s", tmp_path("l.db"));
+	cp_ledger_close(open_path(p, CP_LEDGER_CREATE));
+	const char *suffix[] = {"-wal", "-shm"};
+	for (size_t i = 0; i < 2; i++) {
+		char side[8300];
+		snprintf(side, sizeof(side), "%s%s", p, suffix[i]);
+		unlink(side);
+		/* A symbolic link, even to a good file. */
+		write_file(tmp_path("other"), "", 0, 0600);
+		ck_assert_int_eq(symlink(tmp_path("other"), side), 0);
+		open_fails(p, CP_LEDGER_READONLY, CP_ERR_PERM, "not a regular file owned");
+		ck_assert_int_eq(unlink(side), 0);
+		/* A directory (which would make SQLite fail open). */
+		ck_assert_int_eq(mkdir(side, 0700), 0);
+		open_fails(p, 0, CP_ERR_PERM, "not a regular file owned");
+		ck_assert_int_eq(rmdir(side), 0);
+		/* Group or others may read or write it. */
+		mode_t bad[] = {0640, 0660, 0604, 0606};
+		for (size_t j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			write_file(side, "", 0, bad[j]);
+			open_fails(p, CP_LEDGER_READONLY, CP_ERR_PERM,
+			           "readable or writable by group or others");
+			ck_assert_int_eq(unlink(side), 0);
+		}
+		/* Someone else's. */
+		if (geteuid() == 0) {
+			write_file(side, "", 0, 0600);
+			ck_assert_int_eq(chown(side, 65534, 65534), 0);
+			open_fails(p, 0, CP_ERR_PERM, "not a regular file owned");
+			ck_assert_int_eq(unlink(side), 0);
+		}
+		unlink(tmp_path("other"));
+	}
+	/* SQLite's own files (same mode and owner as the ledger) pass. */
+	cp_ledger *w = open_path(p, 0);
+	cp_ledger *r = open_path(p, CP_LEDGER_READONLY);
+	cp_ledger_close(r);
+	cp_ledger_close(w);
 }
 END_TEST
 
@@ -487,8 +558,21 @@ START_TEST(test_migrate_forward)
 	const struct fixture *f = &fixtures[_i];
 	const char *p = tmp_path("old.db");
 	f->make(p);
-	/* Read-only cannot migrate. */
-	open_fails(p, CP_LEDGER_READONLY, CP_ERR_LEDGER, "needs version");
+	if (f->version == 0) {
+		/* No schema at all: nothing a reader could use. */
+		open_fails(p, CP_LEDGER_READONLY, CP_ERR_LEDGER, "needs version");
+	} else {
+		/* Read-only does not migrate, but reads an older schema: the PAM
+		 * account hook keeps working after a package upgrade. */
+		cp_ledger *ro = open_path(p, CP_LEDGER_READONLY);
+		ck_assert_int_eq(cp_ledger_schema_version(ro), f->version);
+		cp_status *s = NULL;
+		ck_assert_int_eq(cp_ledger_status(ro, "backup", "db-1", 1767225600, &s), CP_OK);
+		ck_assert_ptr_nonnull(s);
+		cp_status_free(s);
+		cp_ledger_close(ro);
+		ck_assert_int_eq(raw_count(p, "PRAGMA user_version"), f->version);
+	}
 	led = open_path(p, 0);
 	check_migrated(led, f);
 	cp_ledger_close(led);
@@ -795,6 +879,17 @@ START_TEST(test_set_last_change)
 	ck_assert_int_eq(cp_account_last_change(a), 1700000000);
 	cp_account_free(a);
 	ck_assert_int_eq(cp_ledger_set_last_change(l, "zhangwei", NULL, -1, "x"), CP_ERR_INVAL);
+	/* A date in the future (2062 for 2026) would never expire. */
+	int64_t now = (int64_t)time(NULL);
+	ck_assert_int_eq(cp_ledger_set_last_change(l, "zhangwei", NULL, 2903472000, "x"),
+	                 CP_ERR_INVAL);
+	ck_assert_int_eq(cp_ledger_set_last_change(l, "zhangwei", NULL, now + 2 * 86400, "x"),
+	                 CP_ERR_INVAL);
+	a = get(l, "zhangwei", NULL);
+	ck_assert_int_eq(cp_account_last_change(a), 1700000000);
+	cp_account_free(a);
+	/* Clocks differ a little: up to a day ahead is accepted. */
+	ck_assert_int_eq(cp_ledger_set_last_change(l, "zhangwei", NULL, now + 3600, "x"), CP_OK);
 	ck_assert_int_eq(cp_ledger_set_last_change(l, "nosuch", NULL, 1, "x"), CP_ERR_NOTFOUND);
 }
 END_TEST
@@ -821,6 +916,12 @@ START_TEST(test_depart_r13)
 	ck_assert_int_eq(
 	    raw_count(tmp_path("l.db"), "SELECT departed_at FROM people WHERE employee_id = 'E2'"),
 	    1760000000);
+	/* A leaver keeps no custodian link (R13): none can be granted again. */
+	ck_assert_int_eq(cp_ledger_custodian_grant(l, "backup", "db-*", "E2", "root", "T-9"),
+	                 CP_ERR_INVAL);
+	a = get(l, "backup", "db-1");
+	ck_assert_uint_eq(cp_account_custodian_count(a), 0);
+	cp_account_free(a);
 	assert_verifies(l, before + 3);
 }
 END_TEST
@@ -960,6 +1061,51 @@ START_TEST(test_transaction_nested)
 	ck_assert_str_eq(evs[0].person, "E1");
 	ck_assert_str_eq(evs[1].person, "E3");
 	assert_verifies(l, 2);
+}
+END_TEST
+
+static long long handle_count(cp_ledger *l, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(l->db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	long long n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A full disk (SQLITE_FULL) in the caller's transaction: whatever SQLite
+ * undid by itself, the next event must link to an event that exists. */
+START_TEST(test_rollback_after_disk_full)
+{
+	cp_ledger *l = open_new();
+	seed(l);
+	uint64_t before = (uint64_t)load_events(l);
+	ck_assert_int_eq(cp_ledger_begin(l), CP_OK);
+	ck_assert_int_eq(cp_ledger_event_add(l, "note", NULL, NULL, "t", NULL, "first"), CP_OK);
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+	         handle_count(l, "PRAGMA page_count") + 2);
+	ck_assert_int_eq(sqlite3_exec(l->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	char big[4001];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	int rc = CP_OK;
+	for (int i = 0; i < 1000 && rc == CP_OK; i++)
+		rc = cp_ledger_event_add(l, "note", NULL, NULL, "t", NULL, big);
+	ck_assert_int_eq(rc, CP_ERR_IO);
+	/* The transaction is doomed, whether SQLite rolled it back or not. */
+	ck_assert_int_ne(cp_ledger_event_add(l, "note", NULL, NULL, "t", NULL, "x"), CP_OK);
+	cp_ledger_rollback(l);
+	ck_assert_int_eq(sqlite3_exec(l->db, "PRAGMA max_page_count = 1073741823", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(cp_ledger_event_add(l, "note", NULL, NULL, "t", NULL, "after"), CP_OK);
+	uint64_t checked = 0;
+	int64_t bad = -1;
+	ck_assert_int_eq(cp_ledger_events_verify(l, &checked, &bad), CP_OK);
+	ck_assert_uint_eq(checked, before + 1);
+	ck_assert_uint_eq(load_events(l), before + 1);
+	ck_assert_str_eq(evs[before].detail, "after");
 }
 END_TEST
 
@@ -1460,6 +1606,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_refuse_writable_by_others);
 	tcase_add_test(tc, test_refuse_not_owned_by_root);
 	tcase_add_test(tc, test_refuse_open_directory);
+	tcase_add_test(tc, test_refuse_foreign_directory);
+	tcase_add_test(tc, test_refuse_bad_wal_shm);
 	tcase_add_test(tc, test_refuse_symlink);
 	tcase_add_test(tc, test_refuse_directory_as_file);
 	tcase_add_test(tc, test_not_a_database);
@@ -1493,6 +1641,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_transaction_commit_rollback);
 	tcase_add_test(tc, test_transaction_failed_call);
 	tcase_add_test(tc, test_transaction_nested);
+	tcase_add_test(tc, test_rollback_after_disk_full);
 	tcase_add_test(tc, test_failed_call_leaves_nothing);
 	tcase_add_test(tc, test_failed_call_nested);
 	tcase_add_test(tc, test_busy_timeout);

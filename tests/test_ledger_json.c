@@ -483,6 +483,14 @@ static const struct bad_case bad_cases[] = {
      "{\"name\": \"zhangw\", \"class\": \"default\", \"kind\": \"personal\", "
      "\"last_change\": \"2026-02-30T00:00:00Z\"}",
      "accounts[0].last_change: not a date"},
+    {"date in the future (2062 for 2026: never expires)", P_ZHANG,
+     "{\"name\": \"zhangw\", \"class\": \"default\", \"kind\": \"personal\", "
+     "\"owner\": \"E1\", \"last_change\": \"2062-01-05\"}",
+     "accounts[0].last_change: the date is in the future"},
+    {"custodian the ledger knows as departed (R13)", "",
+     "{\"name\": \"svc\", \"class\": \"default\", \"kind\": \"service\", "
+     "\"custodians\": [\"E20001\"]}",
+     "accounts[0].custodians[0]: \"E20001\" has departed: a leaver keeps no custodian link"},
     {"date not UTC", P_ZHANG,
      "{\"name\": \"zhangw\", \"class\": \"default\", \"kind\": \"personal\", "
      "\"last_change\": \"2026-02-03T00:00:00+08:00\"}",

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -350,10 +351,44 @@ START_TEST(test_warn_window_r11)
 END_TEST
 
 /* Far-away times neither overflow nor wrap. */
+/* A last change in the future (a typo, 2062 for 2026, in a ledger written
+ * before set_last_change refused it) counts as now: it must not postpone
+ * the expiry by decades. */
+static void set_raw_last_change(const char *name, long long when)
+{
+	char path[8192], sql[256];
+	snprintf(path, sizeof(path), "%s/l.db", tmpdir);
+	snprintf(sql, sizeof(sql), "UPDATE accounts SET last_change = %lld WHERE name = '%s'", when,
+	         name);
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+START_TEST(test_future_last_change)
+{
+	personal("now", "admin-workstation", NOW);
+	cp_status *s = status_at("now", "h", NOW);
+	int32_t full = cp_status_days_left(s);
+	cp_status_free(s);
+	personal("typo", "admin-workstation", NOW - 86400);
+	set_raw_last_change("typo", 2871763200LL); /* 2061-01-01 */
+	expect("typo", NOW, CP_STATE_OK, full);
+	/* and the import path refuses it to begin with */
+	ck_assert_int_eq(cp_ledger_set_last_change(led, "typo", NULL, 2871763200LL, "root"),
+	                 CP_ERR_INVAL);
+}
+END_TEST
+
 START_TEST(test_extreme_times)
 {
-	personal("u", "admin-workstation", INT64_MAX);
-	expect("u", NOW, CP_STATE_OK, INT32_MAX - 1);
+	personal("u", "admin-workstation", NOW);
+	cp_status *s = status_at("u", "h", NOW);
+	int32_t full = cp_status_days_left(s);
+	cp_status_free(s);
+	set_raw_last_change("u", INT64_MAX); /* counts as now */
+	expect("u", NOW, CP_STATE_OK, full);
 	personal("u", "admin-workstation", 1);
 	expect("u", INT64_MAX, CP_STATE_EXPIRED, INT32_MIN);
 }
@@ -488,6 +523,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_default_class_r10);
 	tcase_add_test(tc, test_warn_window_r11);
 	tcase_add_test(tc, test_extreme_times);
+	tcase_add_test(tc, test_future_last_change);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hosts");
