@@ -130,13 +130,61 @@ bool cp_pam_admin_for_other(const struct cp_pam *c)
 	return !is_root_user(c);
 }
 
+/* Bytes in the UTF-8 sequence that starts with b; 0 if b cannot start one. */
+static unsigned seq_len(unsigned char b)
+{
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		return 2;
+	if (b >= 0xe0 && b <= 0xef)
+		return 3;
+	if (b >= 0xf0 && b <= 0xf4)
+		return 4;
+	return 0;
+}
+
+bool cp_pam_printable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p != '\0') {
+		unsigned n = seq_len(*p);
+		if (n == 0 || *p < 0x20 || *p == 0x7f)
+			return false;
+		for (unsigned k = 1; k < n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				return false; /* also stops at the terminating NUL */
+		/* Overlong forms, surrogates, beyond U+10FFFF, C1 controls. */
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+		    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f) ||
+		    (p[0] == 0xc2 && p[1] < 0xa0))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* Cut a truncated UTF-8 string before a sequence the cut left incomplete. */
+static void trim_partial_utf8(char *buf)
+{
+	size_t len = strlen(buf), i = len;
+	while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80 && len - i < 3)
+		i--;
+	if (i > 0 && seq_len((unsigned char)buf[i - 1]) > len - i + 1)
+		buf[i - 1] = '\0';
+}
+
 void cp_pam_actor(const struct cp_pam *c, char *buf, size_t size)
 {
 	const struct passwd *pw = pam_modutil_getpwuid(c->pamh, getuid());
+	const char *service = cp_pam_printable(c->service) ? c->service : "(unprintable)";
+	int n;
 	if (pw != NULL)
-		snprintf(buf, size, "pam:%s:%s", c->service, pw->pw_name);
+		n = snprintf(buf, size, "pam:%s:%s", service, pw->pw_name);
 	else
-		snprintf(buf, size, "pam:%s:%lu", c->service, (unsigned long)getuid());
+		n = snprintf(buf, size, "pam:%s:%lu", service, (unsigned long)getuid());
+	if (n < 0 || (size_t)n >= size)
+		trim_partial_utf8(buf);
 }
 
 /* ---------------------------------------------------------------- failure modes */
@@ -323,7 +371,10 @@ int cp_pam_begin(struct cp_pam *c, pam_handle_t *pamh, int flags, int argc, cons
 		cp_pam_debug(c, "%s is not a local user: not checked (local_users_only)", c->user);
 		return PAM_IGNORE;
 	}
-	c->root_console = is_root_user(c) && on_local_console(pamh);
+	/* login, getty and display managers run as real root; su or sudo
+	 * started by a user do not, whatever PAM_TTY they are given. */
+	c->root_console = is_root_user(c) && getuid() == 0 && geteuid() == 0 &&
+	                  on_local_console(pamh);
 	return load_config(c);
 }
 

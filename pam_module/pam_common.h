@@ -87,7 +87,7 @@ struct cp_pam {
 	int setting[PK_COUNT]; /* effective [pam] settings */
 	cp_ledger *ledger;     /* NULL until opened, or when unavailable and allowed */
 	int ledger_error;      /* the cp_error that made it unavailable, else CP_OK */
-	bool root_console;     /* root on a local console with no remote host */
+	bool root_console;     /* root (real and effective uid 0) on a local console, no remote host */
 };
 
 /* Start a call: arguments, user, local_users_only, configuration. Returns
@@ -126,8 +126,13 @@ static inline int cp_pam_setting(const struct cp_pam *c, enum cp_pam_key k)
 /* Whether the caller is root acting on another user's account. */
 bool cp_pam_admin_for_other(const struct cp_pam *c);
 
+/* Whether s is valid UTF-8 without C0 or C1 controls or DEL: text the
+ * ledger accepts (except for its length limits). */
+bool cp_pam_printable(const char *s);
+
 #define CP_PAM_ACTOR_MAX 128
-/* "pam:SERVICE:CALLER", the actor recorded in ledger events (no secret). */
+/* "pam:SERVICE:CALLER", the actor recorded in ledger events (no secret),
+ * cut at a UTF-8 character boundary when it does not fit. */
 void cp_pam_actor(const struct cp_pam *c, char *buf, size_t size);
 
 /* Logging for administrators (pam_syslog; never a password) and messages

@@ -139,18 +139,23 @@ static void explain(const struct cp_pam *c, const cp_verdict *v, bool reused)
 		               "not used."));
 }
 
-/* R6 against the ledger's history; false when there is none to ask. */
-static bool in_history(struct cp_pam *c, const struct target *t, const char *pw,
-                       const cp_verdict *v)
+/* R6 against the ledger's history (*found false when there is none to
+ * ask). A history that cannot be read is a ledger failure: PAM_SUCCESS
+ * when ledger_unavailable allows it (the ledger is then closed), else the
+ * refusal code. */
+static int in_history(struct cp_pam *c, const struct target *t, const char *pw,
+                      const cp_verdict *v, bool *found)
 {
-	bool found = false;
+	*found = false;
 	if (c->ledger == NULL || t->account == NULL || cp_verdict_has(v, "reused"))
-		return false;
-	int err = cp_ledger_history_contains(c->ledger, c->user, NULL, pw, &found);
-	if (err != CP_OK)
-		cp_pam_log(c, LOG_ERR, "password history of %s not checked: %s", c->user,
-		           cp_strerror(err));
-	return err == CP_OK && found;
+		return PAM_SUCCESS;
+	int err = cp_ledger_history_contains(c->ledger, c->user, NULL, pw, found);
+	if (err == CP_OK)
+		return PAM_SUCCESS;
+	*found = false;
+	cp_pam_log(c, LOG_ERR, "password history of %s not checked: %s", c->user,
+	           cp_strerror(err));
+	return cp_pam_ledger_failed(c, err, NULL);
 }
 
 static bool may_override(const struct cp_pam *c)
@@ -175,7 +180,11 @@ static enum judgement judge(struct cp_pam *c, const struct target *t, const cp_c
 		           cp_strerror(err));
 		return FAILED;
 	}
-	bool reused = in_history(c, t, pw, v);
+	bool reused = false;
+	if (in_history(c, t, pw, v, &reused) != PAM_SUCCESS) {
+		cp_verdict_free(v);
+		return FAILED;
+	}
 	enum judgement j = ACCEPTED;
 	if (!cp_verdict_ok(v) || reused) {
 		verdict_codes(v, reused, codes, codes_size);
@@ -286,9 +295,23 @@ static void record_failed_notice(const struct cp_pam *c, int err)
 	               "your administrator."));
 }
 
+/* Root set another user's password: that user must replace it at the next
+ * login (R14), set in the transaction that recorded the change. */
+static int require_change(struct cp_pam *c, const char *actor)
+{
+	cp_account *a = NULL;
+	int err = cp_ledger_account_get(c->ledger, c->user, NULL, &a);
+	if (err == CP_OK)
+		err = cp_ledger_set_must_change(c->ledger, cp_account_name(a), cp_account_scope(a),
+		                                "password set by an administrator", actor, NULL);
+	cp_account_free(a);
+	return err;
+}
+
 /* The change succeeded (this instance runs only after it): last change,
- * history hash, must-change cleared, event. Never fails the stack: the
- * password has already changed. */
+ * history hash, must-change cleared (set again when root changed another
+ * user's password), event. Never fails the stack: the password has
+ * already changed. */
 static int record_change(struct cp_pam *c)
 {
 	const void *pw = NULL;
@@ -305,7 +328,18 @@ static int record_change(struct cp_pam *c)
 	}
 	char actor[CP_PAM_ACTOR_MAX];
 	cp_pam_actor(c, actor, sizeof(actor));
-	int err = cp_ledger_record_change(c->ledger, c->user, NULL, pw, (int64_t)time(NULL), actor);
+	bool admin = cp_pam_admin_for_other(c);
+	int err = admin ? cp_ledger_begin(c->ledger) : CP_OK;
+	bool began = admin && err == CP_OK;
+	if (err == CP_OK)
+		err = cp_ledger_record_change(c->ledger, c->user, NULL, pw, (int64_t)time(NULL),
+		                              actor);
+	if (began && err == CP_OK)
+		err = require_change(c, actor);
+	if (began && err == CP_OK)
+		err = cp_ledger_commit(c->ledger);
+	if (began && err != CP_OK)
+		cp_ledger_rollback(c->ledger);
 	if (err == CP_ERR_NOTFOUND) {
 		cp_pam_debug(c, "%s is not in the ledger: nothing to record", c->user);
 		return PAM_IGNORE;
@@ -315,6 +349,15 @@ static int record_change(struct cp_pam *c)
 		           cp_strerror(err));
 		record_failed_notice(c, err);
 		return PAM_IGNORE;
+	}
+	if (admin) {
+		cp_pam_log(c, LOG_INFO,
+		           "password change of %s recorded; set by an administrator, so it "
+		           "must be changed at the next login",
+		           c->user);
+		cp_pam_info(c, "%s",
+		            _("The user must change this password at the next login."));
+		return PAM_SUCCESS;
 	}
 	cp_pam_log(c, LOG_INFO, "password change of %s recorded", c->user);
 	return PAM_SUCCESS;

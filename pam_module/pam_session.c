@@ -16,7 +16,9 @@
 /* PAM_TTY and PAM_RHOST longer than this are recorded as "(too long)". */
 #define ITEM_MAX 255
 
-/* A PAM item as a printable, bounded string ("" when unset). */
+/* A PAM item as a bounded string the ledger accepts ("" when unset): one
+ * that is not valid UTF-8, or holds a C0 or C1 control or DEL, is recorded
+ * as "(unprintable)" rather than refused by the ledger. */
 static const char *item_text(pam_handle_t *pamh, int item)
 {
 	const void *v = NULL;
@@ -25,23 +27,28 @@ static const char *item_text(pam_handle_t *pamh, int item)
 	const char *s = v;
 	if (strnlen(s, ITEM_MAX + 1) > ITEM_MAX)
 		return "(too long)";
-	for (const char *p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return "(unprintable)";
-	return s;
+	return cp_pam_printable(s) ? s : "(unprintable)";
 }
 
 struct where {
-	const char *tty, *rhost;
+	const char *service, *tty, *rhost;
 	char detail[3 * ITEM_MAX + 96];
 };
 
 static void describe(struct cp_pam *c, struct where *w)
 {
+	w->service = item_text(c->pamh, PAM_SERVICE);
 	w->tty = item_text(c->pamh, PAM_TTY);
 	w->rhost = item_text(c->pamh, PAM_RHOST);
-	snprintf(w->detail, sizeof(w->detail), "service=%s tty=%s rhost=%s pid=%ld", c->service,
+	snprintf(w->detail, sizeof(w->detail), "service=%s tty=%s rhost=%s pid=%ld", w->service,
 	         w->tty, w->rhost, (long)getpid());
+}
+
+/* Text the ledger refused (a user name that is not UTF-8...): bad input,
+ * not a ledger that is unavailable. */
+static bool bad_input(int err)
+{
+	return err == CP_ERR_UTF8 || err == CP_ERR_INVAL || err == CP_ERR_TOOLONG;
 }
 
 /* In one transaction, so that two logins at the same moment cannot miss
@@ -68,7 +75,7 @@ static int open_tracked(struct cp_pam *c, const struct where *w, bool personal, 
 		           c->user, others, w->rhost, *refused ? "deny" : "alert");
 	}
 	if (err == CP_OK && !*refused)
-		err = cp_ledger_session_open(c->ledger, c->user, NULL, c->service, w->tty, w->rhost,
+		err = cp_ledger_session_open(c->ledger, c->user, NULL, w->service, w->tty, w->rhost,
 		                             (int64_t)getpid(), (int64_t)time(NULL));
 	if (err == CP_OK)
 		err = cp_ledger_commit(c->ledger);
@@ -92,6 +99,10 @@ static int session_open(struct cp_pam *c)
 	describe(c, &w);
 	if (err == CP_OK)
 		err = open_tracked(c, &w, personal, &refused);
+	if (bad_input(err)) {
+		cp_pam_log(c, LOG_ERR, "session of %s not recorded: %s", c->user, cp_strerror(err));
+		return PAM_IGNORE;
+	}
 	if (err != CP_OK) {
 		int rc = cp_pam_ledger_failed(c, err, NULL);
 		return rc == PAM_SUCCESS ? PAM_IGNORE : rc;

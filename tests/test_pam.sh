@@ -116,12 +116,23 @@ LEDGER_MSG='The credential ledger cannot be read; please contact your administra
 CONFIG_MSG='The password policy cannot be read; please contact your administrator.'
 INDEX_MSG='The list of banned passwords is unavailable'
 root=$(id -u)
+# SELF: driver options for a user changing their own password. Run as root,
+# the driver is an administrator changing another user's password unless it
+# takes a real uid of a user (-R, effective uid 0 kept: a set-uid passwd).
+SELF=
+self_ok=
+if [ "$root" -ne 0 ]; then
+	self_ok=yes
+elif "$DRIVER" -d "$PAMD" -s other -u nobody -R 65534 acct 2>&1 | grep -q 'result acct'; then
+	SELF="-R 65534"
+	self_ok=yes
+fi
 
 # ---------------------------------------------------------------- password
 
 password_stack passwd "" ""
 answers weak "$WEAK" "Zhangwei@1990" "$GOOD" "$GOOD"
-run weak passwd alice chauthtok
+run weak passwd alice $SELF chauthtok
 t "weak password refused with its reason, then a good one accepted" weak \
 	'result weak chauthtok PAM_SUCCESS && has weak "$NOT_ACCEPTED" && has weak "$COMMON" &&
 	 [ "$(count weak "prompt: New password:")" -eq 3 ] && has weak "prompt: Retype new password:"'
@@ -158,7 +169,7 @@ t "retry=1: PAM_AUTHTOK_ERR after one try" retry1 \
 	'result retry1 chauthtok PAM_AUTHTOK_ERR && [ "$(count retry1 "prompt: New password:")" -eq 1 ]'
 
 answers mismatch "$GOOD2" "$GOOD3" "$GOOD2" "$GOOD2"
-run mismatch passwd bob chauthtok
+run mismatch passwd bob $SELF chauthtok
 t "a mistyped retype is a try; the next one succeeds" mismatch \
 	'result mismatch chauthtok PAM_SUCCESS && has mismatch "$MISMATCH" && [ "$(state bob)" = ok ]'
 
@@ -199,10 +210,20 @@ t "a failing change records nothing (dave still must change)" failchange \
 	'result failchange chauthtok PAM_AUTHTOK_ERR && [ "$(state dave)" = must_change ] &&
 	 ! events | grep -q "^change dave"'
 answers dochange "$GOOD4" "$GOOD4"
-run dochange passwd dave chauthtok
+run dochange passwd dave $SELF chauthtok
 t "the same change succeeding clears must-change" dochange \
 	'result dochange chauthtok PAM_SUCCESS && [ "$(state dave)" = ok ] &&
 	 events | grep -q "^change dave"'
+
+# An actor longer than its 127 bytes is cut between characters: "pam:"
+# and 62 two-byte characters would end with half of one.
+LONGSVC=$(i=0; while [ $i -lt 62 ]; do printf 'é'; i=$((i + 1)); done)
+password_stack "$LONGSVC" "" ""
+answers longsvc "$GOOD3" "$GOOD3"
+run longsvc "$LONGSVC" alice $SELF chauthtok
+t "a long multi-byte service name: the actor is cut at a character, the change recorded" longsvc \
+	'result longsvc chauthtok PAM_SUCCESS && logged longsvc "password change of alice recorded" &&
+	 events | grep -q "^change alice pam:$(printf "%.122s" "$LONGSVC") "'
 
 if [ "$root" -eq 0 ]; then
 	password_stack passwd_root "root_override=yes" ""
@@ -212,6 +233,8 @@ if [ "$root" -eq 0 ]; then
 		'result override chauthtok PAM_SUCCESS && has override "$COMMON" &&
 		 has override "you may set it anyway" && logged override "root_override=yes" &&
 		 events | grep -q "^decision bob .*root_override"'
+	t "... and bob must replace it at the next login (R14)" override \
+		'[ "$(state bob)" = must_change ]'
 	password_stack passwd_enforce "root_override=yes enforce_for_root retry=1" ""
 	answers enforce "$WEAK"
 	run enforce passwd_enforce bob chauthtok
@@ -225,6 +248,26 @@ if [ "$root" -eq 0 ]; then
 	run rootdefault passwd1 bob chauthtok
 	t "by default root's changes are checked like anyone's" rootdefault \
 		'result rootdefault chauthtok PAM_AUTHTOK_ERR'
+	if [ -n "$self_ok" ]; then
+		answers selfbob "$GOOD3" "$GOOD3"
+		run selfbob passwd bob $SELF chauthtok
+		answers adminset "$GOOD4" "$GOOD4"
+		run adminset passwd bob chauthtok
+		t "root sets bob's password: recorded, and bob must change it at the next login (R14)" adminset \
+			'result selfbob chauthtok PAM_SUCCESS && result adminset chauthtok PAM_SUCCESS &&
+			 [ "$(state bob)" = must_change ] &&
+			 events | tail -2 | grep -q "^must_change bob pam:passwd:root" &&
+			 has adminset "info: The user must change this password at the next login." &&
+			 logged adminset "must be changed at the next login"'
+		account_stack acct_bob ""
+		run acct_adminset acct_bob bob acct
+		t "... the account hook then forces the change, with the reason" acct_adminset \
+			'result acct_adminset acct PAM_NEW_AUTHTOK_REQD &&
+			 has acct_adminset "password set by an administrator"'
+	else
+		skip "root sets another user's password: must change" "setresuid failed"
+		skip "... the account hook then forces the change" "setresuid failed"
+	fi
 else
 	skip "root override" "not running as root"
 fi
@@ -336,6 +379,15 @@ t "the session of a process that died is forgotten: no alert" after_crash \
 	'result crash open PAM_SUCCESS && result after_crash open PAM_SUCCESS &&
 	 [ "$(events | grep -c "^sharing_alert alice")" -eq 2 ]'
 
+# PAM_RHOST and PAM_TTY that are not printable UTF-8 (a byte 0xff, a C1
+# control) are recorded as "(unprintable)", not refused by the ledger.
+session_stack sess_ldeny "ledger_unavailable=deny"
+run badhost sess_ldeny alice -t "$(printf 'pts/\302\2059')" -r "$(printf 'host\377')" open close
+t "session with an invalid UTF-8 rhost and a C1 control in the tty: recorded as (unprintable)" badhost \
+	'result badhost open PAM_SUCCESS && result badhost close PAM_SUCCESS &&
+	 events | grep -q "^session_open alice .*tty=(unprintable) rhost=(unprintable)" &&
+	 ! logged badhost "unavailable"'
+
 # ---------------------------------------------------------------- failure modes
 
 # The broken things: no ledger, a corrupt one, an unsafe one (group
@@ -406,6 +458,30 @@ t "root_console=policy: root on tty1 is refused like anyone" fa_rootpolicy \
 run fa_rootssh fad_missing root -t pts/0 -r 203.0.113.5 acct
 t "root from a remote host is not on the console: refused" fa_rootssh \
 	'result fa_rootssh acct PAM_PERM_DENIED'
+if [ "$root" -eq 0 ] && [ -n "$SELF" ]; then
+	# su started by a user: effective uid 0, real uid the user's.
+	run fa_rootsu fad_missing root -t tty1 $SELF acct
+	t "root on tty1 without a real uid 0 (su from a user) is not on the console: refused" fa_rootsu \
+		'result fa_rootsu acct PAM_PERM_DENIED && has fa_rootsu "$LEDGER_MSG"'
+else
+	skip "root on tty1 without a real uid 0 is refused" "needs root and setresuid"
+fi
+
+# The history cannot be read after the account was (a table gone).
+"$FIXTURE" create "$CONF" "$tmp/nohist.db" || exit 99
+sqlite3 "$tmp/nohist.db" 'DROP TABLE history;'
+password_stack fh_deny "ledger_unavailable=deny" "" "$CONF" "$tmp/nohist.db"
+answers fh_deny "$GOOD"
+run fh_deny fh_deny alice $SELF chauthtok
+t "password history unreadable, deny: PAM_AUTHTOK_ERR through the ledger failure" fh_deny \
+	'result fh_deny chauthtok PAM_AUTHTOK_ERR && has fh_deny "$LEDGER_MSG" &&
+	 logged fh_deny "password history of alice not checked"'
+password_stack fh_allow "" "" "$CONF" "$tmp/nohist.db"
+answers fh_allow "$GOOD" "$GOOD"
+run fh_allow fh_allow alice $SELF chauthtok
+t "password history unreadable, allow: accepted, logged" fh_allow \
+	'result fh_allow chauthtok PAM_SUCCESS && logged fh_allow "password history of alice not checked" &&
+	 logged fh_allow "ledger_unavailable=allow"'
 
 # A bad configuration: on_config_error=defaults (the default), allow, deny.
 account_stack fc_acct "" "$tmp/bad.conf" "$LEDGER2"
@@ -414,7 +490,7 @@ t "bad config, account, defaults: with the built-in policy, still refuses erin (
 	'result fc_acct acct PAM_PERM_DENIED && logged fc_acct "bad.conf:1" && logged fc_acct "built-in policy"'
 password_stack fc_pw "" "" "$tmp/bad.conf" "$LEDGER2"
 answers fc_pw "Ab1!" "$GOOD3" "$GOOD3"
-run fc_pw fc_pw alice chauthtok
+run fc_pw fc_pw alice $SELF chauthtok
 t "bad config, password, defaults: checked with the built-in policy" fc_pw \
 	'result fc_pw chauthtok PAM_SUCCESS && has fc_pw "Use at least 8 characters."'
 account_stack fc_allow "on_config_error=allow" "$tmp/bad.conf" "$LEDGER2"
@@ -443,7 +519,7 @@ t "a config= file that does not exist is a configuration error" fc_missing \
 # No banned-password index: the password hook only.
 password_stack fi_allow "" "" "$tmp/noindex.conf" "$LEDGER2"
 answers fi_allow "$WORD" "$WORD"
-run fi_allow fi_allow alice chauthtok
+run fi_allow fi_allow alice $SELF chauthtok
 t "index missing, index_unavailable=allow: word checks off, logged" fi_allow \
 	'result fi_allow chauthtok PAM_SUCCESS && logged fi_allow "word-list checks (R4, R5) are off"'
 password_stack fi_deny "index_unavailable=deny" "" "$tmp/noindex.conf" "$LEDGER2"
@@ -589,7 +665,14 @@ if command -v pamtester >/dev/null && [ -n "$wrapper" ]; then
 		'has pt2 "$COMMON" && has pt2 "authentication token altered successfully"'
 	pt carol acct_mgmt >"$tmp/pt3.out" 2>&1 </dev/null
 	: >"$tmp/pt3.log"
-	t "pamtester acct_mgmt after the change: let in" pt3 'has pt3 "account management done"'
+	if [ "$root" -eq 0 ]; then
+		# pamtester runs as root: an administrator set carol's password.
+		t "pamtester acct_mgmt after root set the password: must change it (R14)" pt3 \
+			'has pt3 "password set by an administrator" &&
+			 has pt3 "Authentication token is no longer valid; new one required"'
+	else
+		t "pamtester acct_mgmt after the change: let in" pt3 'has pt3 "account management done"'
+	fi
 else
 	skip "pamtester under pam_wrapper" "pamtester or libpam_wrapper missing"
 fi

@@ -1,7 +1,8 @@
 /* test_pam_driver.c - a scripted libpam application for the PAM tests.
  *
  *   test_pam_driver                  (no argument: the dlopen test below)
- *   test_pam_driver -d DIR [-s SERVICE] -u USER [-t TTY] [-r RHOST] [-a ANSWERS] [-q] OP...
+ *   test_pam_driver -d DIR [-s SERVICE] -u USER [-t TTY] [-r RHOST] [-a ANSWERS] [-q]
+ *                   [-R UID] OP...
  *
  * Starts one PAM transaction with pam_start_confdir() (the service file is
  * DIR/SERVICE: no root, nothing under /etc/pam.d), runs the operations in
@@ -18,6 +19,10 @@
  * chauthtok, chauthtok-expired, acct, login (acct, then the forced change
  * as login(1) and sshd do), open, close, wait=FILE (until FILE exists).
  * The exit status is the PAM code of the last operation.
+ *
+ * -R UID (run as root) sets the real uid to UID before pam_start, keeping
+ * the effective uid 0: a set-uid passwd or su started by that user. It
+ * prints "result setresuid PAM_SYSTEM_ERR" and exits when that fails.
  *
  * Without arguments (as `make check` runs it) it is the module's dlopen
  * test: pam_credpolicy.so loads with RTLD_NOW, so every symbol it needs is
@@ -276,7 +281,7 @@ static int dlopen_test(void)
 static void usage(void)
 {
 	fputs("usage: test_pam_driver -d DIR [-s SERVICE] -u USER [-t TTY] [-r RHOST] "
-	      "[-a ANSWERS] [-q] OP...\n",
+	      "[-a ANSWERS] [-q] [-R UID] OP...\n",
 	      stderr);
 }
 
@@ -285,10 +290,11 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *service = "credpolicy-test", *user = NULL;
 	const char *tty = NULL, *rhost = NULL, *answers_path = NULL;
 	int silent = 0, c;
+	long ruid = -1;
 	setlocale(LC_ALL, "");
 	if (argc == 1)
 		return dlopen_test();
-	while ((c = getopt(argc, argv, "d:s:u:t:r:a:q")) != -1) {
+	while ((c = getopt(argc, argv, "d:s:u:t:r:a:qR:")) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
@@ -311,6 +317,9 @@ int main(int argc, char **argv)
 		case 'q':
 			silent = PAM_SILENT;
 			break;
+		case 'R':
+			ruid = strtol(optarg, NULL, 10);
+			break;
 		default:
 			usage();
 			return 2;
@@ -322,6 +331,12 @@ int main(int argc, char **argv)
 	}
 	if (answers_path != NULL && load_answers(answers_path) != 0)
 		return 2;
+
+	if (ruid >= 0 && setresuid((uid_t)ruid, (uid_t)-1, (uid_t)-1) != 0) {
+		printf("result setresuid PAM_SYSTEM_ERR\n");
+		free_answers();
+		return PAM_SYSTEM_ERR;
+	}
 
 	struct pam_conv conv = {converse, NULL};
 	pam_handle_t *pamh = NULL;
