@@ -599,25 +599,12 @@ static int dict_lookup(int argc, char **argv)
 
 int cmd_dict(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int, char **);
-	} subs[] = {
+	static const struct tool_subcommand subs[] = {
 	    {"build", dict_build},
 	    {"verify", dict_verify},
 	    {"info", dict_info},
 	    {"lookup", dict_lookup},
 	};
-	if (argc < 2) {
-		dict_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		dict_usage(stdout);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(argc - 1, argv + 1);
-	return tool_usage_error("dict", _("unknown command '%s'"), argv[1]);
+	return tool_dispatch("dict", subs, sizeof(subs) / sizeof(subs[0]), dict_usage, argc,
+	                     argv);
 }

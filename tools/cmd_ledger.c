@@ -465,24 +465,11 @@ static int ledger_export(int argc, char **argv)
 
 int cmd_ledger(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int, char **);
-	} subs[] = {
+	static const struct tool_subcommand subs[] = {
 	    {"init", ledger_init},
 	    {"import", ledger_import},
 	    {"export", ledger_export},
 	};
-	if (argc < 2) {
-		ledger_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		ledger_usage(stdout);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(argc - 1, argv + 1);
-	return tool_usage_error("ledger", _("unknown command '%s'"), argv[1]);
+	return tool_dispatch("ledger", subs, sizeof(subs) / sizeof(subs[0]), ledger_usage, argc,
+	                     argv);
 }

@@ -23,6 +23,16 @@ int cmd_ledger(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 
+/* A subcommand of a command ("dict build", "ledger import"). */
+struct tool_subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand */
+};
+/* Run the subcommand argv[1] of cmd, or show usage (-h, --help, none) or
+ * an error for an unknown one; returns an exit status. */
+int tool_dispatch(const char *cmd, const struct tool_subcommand *subs, size_t n,
+                  void (*usage)(FILE *out), int argc, char **argv);
+
 /* Program name for messages ("credpolicy"). */
 extern const char *tool_name;
 

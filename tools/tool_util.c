@@ -41,6 +41,23 @@ int tool_usage_error(const char *sub, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int tool_dispatch(const char *cmd, const struct tool_subcommand *subs, size_t n,
+                  void (*usage)(FILE *out), int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(argc - 1, argv + 1);
+	return tool_usage_error(cmd, _("unknown command '%s'"), argv[1]);
+}
+
 int tool_option_error(const char *sub, char **argv)
 {
 	return tool_usage_error(sub, _("unknown option or missing argument: '%s'"),
