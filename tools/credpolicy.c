@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
 	{"ledger", cmd_ledger, N_("create, import and export the account ledger")},
 	{"status", cmd_status, N_("show an account's rotation status on this host")},
 	{"events", cmd_events, N_("list and verify the ledger's event log")},
+	{"audit", cmd_audit, N_("check this host's shadow files, auto-login and PAM stack (R20-R22)")},
 };
 
 static void usage(FILE *out)

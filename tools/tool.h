@@ -22,6 +22,7 @@ int cmd_dict(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* A subcommand of a command ("dict build", "ledger import"). */
 struct tool_subcommand {
