@@ -106,7 +106,11 @@ static int put_accounts(cp_ledger *l, const cp_config *cfg)
 		int rc = cp_ledger_account_put(l, a->name, "*", a->class_name, a->kind, a->owner,
 		                               false, "fixture");
 		if (rc == CP_OK)
-			rc = cp_ledger_set_last_change(l, a->name, "*", days_ago(days), "fixture");
+			/* The warn case is set mid-day, so that the seconds between the
+			 * fixture and the test cannot change the days left it shows. */
+			rc = cp_ledger_set_last_change(
+				l, a->name, "*",
+				days_ago(days) + (a->changed_days_ago < 0 ? DAY / 2 : 0), "fixture");
 		if (rc != CP_OK)
 			return fail(a->name, rc, NULL);
 	}
