@@ -353,6 +353,10 @@ CP_EXPORT int cp_ledger_person_depart(cp_ledger *l, const char *employee_id, int
                                       const char *actor, const char *ticket);
 /* A person's tokens, for cp_check (R3). *out to be freed by the caller. */
 CP_EXPORT int cp_ledger_person_info(cp_ledger *l, const char *employee_id, cp_person **out);
+/* Add to person the tokens of every owner of account a (R3: a password may
+ * not contain its owner's personal information). Owners the ledger does not
+ * know are skipped. */
+CP_EXPORT int cp_ledger_owner_info(cp_ledger *l, const cp_account *a, cp_person *person);
 
 /* Every person, in employee-id order (export): employee id, display name,
  * departure time (0: active) and tokens. fn returns non-zero to stop; the

@@ -327,6 +327,22 @@ CP_EXPORT int cp_ledger_person_info(cp_ledger *l, const char *employee_id, cp_pe
 	return rc;
 }
 
+CP_EXPORT int cp_ledger_owner_info(cp_ledger *l, const cp_account *a, cp_person *person)
+{
+	if (l == NULL || a == NULL || person == NULL)
+		return CP_ERR_INVAL;
+	for (size_t i = 0; i < cp_account_owner_count(a); i++) {
+		cp_person *owner = NULL;
+		int rc = cp_ledger_person_info(l, cp_account_owner(a, i), &owner);
+		for (size_t t = 0; rc == CP_OK && t < cp_person_token_count(owner); t++)
+			rc = cp_person_add_token(person, cp_person_token(owner, t));
+		cp_person_free(owner);
+		if (rc != CP_OK && rc != CP_ERR_NOTFOUND)
+			return rc;
+	}
+	return CP_OK;
+}
+
 /* Iteration prepares its own statement, so that fn may read the ledger. */
 CP_EXPORT int cp_ledger_people(cp_ledger *l,
                                int (*fn)(const char *employee_id, const char *display_name,

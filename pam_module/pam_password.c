@@ -37,21 +37,6 @@ static void target_free(struct target *t)
 	cp_person_free(t->person);
 }
 
-/* The owners' personal-information tokens, as `credpolicy check --user`. */
-static int add_owner_tokens(cp_ledger *l, const cp_account *a, cp_person *person)
-{
-	for (size_t i = 0; i < cp_account_owner_count(a); i++) {
-		cp_person *owner = NULL;
-		int rc = cp_ledger_person_info(l, cp_account_owner(a, i), &owner);
-		for (size_t t = 0; rc == CP_OK && t < cp_person_token_count(owner); t++)
-			rc = cp_person_add_token(person, cp_person_token(owner, t));
-		cp_person_free(owner);
-		if (rc != CP_OK && rc != CP_ERR_NOTFOUND)
-			return rc;
-	}
-	return CP_OK;
-}
-
 /* The account's class and owners from the ledger. An account the ledger
  * does not know is checked with the default class and its user name. */
 static int load_target(struct cp_pam *c, struct target *t)
@@ -71,7 +56,7 @@ static int load_target(struct cp_pam *c, struct target *t)
 		return PAM_SUCCESS;
 	}
 	if (err == CP_OK)
-		err = add_owner_tokens(c->ledger, t->account, t->person);
+		err = cp_ledger_owner_info(c->ledger, t->account, t->person);
 	if (err != CP_OK)
 		return cp_pam_ledger_failed(c, err, NULL);
 	t->class_name = cp_account_class(t->account);

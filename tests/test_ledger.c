@@ -639,6 +639,36 @@ START_TEST(test_person_tokens_r23)
 }
 END_TEST
 
+/* R3: the tokens of every owner of an account, an unknown owner skipped. */
+START_TEST(test_owner_info)
+{
+	cp_ledger *l = open_new();
+	cp_person *info = NULL;
+	ck_assert_int_eq(cp_person_new(&info), CP_OK);
+	ck_assert_int_eq(cp_person_add(info, "username", "zhangwei", NULL), CP_OK);
+	ck_assert_int_eq(cp_ledger_person_put(l, "E1", "x", info, "hr"), CP_OK);
+	cp_person_free(info);
+	ck_assert_int_eq(cp_person_new(&info), CP_OK);
+	ck_assert_int_eq(cp_person_add(info, "username", "lina", NULL), CP_OK);
+	ck_assert_int_eq(cp_ledger_person_put(l, "E2", "y", info, "hr"), CP_OK);
+	cp_person_free(info);
+	ck_assert_int_eq(cp_ledger_account_put(l, "acct", NULL, "default", CP_ACCOUNT_PERSONAL,
+	                                       "E1", false, "hr"),
+	                 CP_OK);
+	ck_assert_int_eq(cp_ledger_owner_add(l, "acct", NULL, "E2", "ldap"), CP_OK);
+	cp_account *a = NULL;
+	ck_assert_int_eq(cp_ledger_account_get(l, "acct", "anyhost", &a), CP_OK);
+	cp_person *p = NULL;
+	ck_assert_int_eq(cp_person_new(&p), CP_OK);
+	ck_assert_int_eq(cp_ledger_owner_info(l, a, p), CP_OK);
+	ck_assert(person_has(p, "zhangwei"));
+	ck_assert(person_has(p, "lina"));
+	ck_assert_int_eq(cp_ledger_owner_info(l, NULL, p), CP_ERR_INVAL);
+	cp_person_free(p);
+	cp_account_free(a);
+}
+END_TEST
+
 START_TEST(test_person_update)
 {
 	cp_ledger *l = open_new();
@@ -1621,6 +1651,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("records");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_person_tokens_r23);
+	tcase_add_test(tc, test_owner_info);
 	tcase_add_test(tc, test_person_update);
 	tcase_add_test(tc, test_person_errors);
 	tcase_add_test(tc, test_account_put_get);

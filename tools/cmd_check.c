@@ -234,21 +234,6 @@ static int parse_check_args(int argc, char **argv, struct check_opts *o, cp_pers
 	return EXIT_OK;
 }
 
-/* Add the tokens of the account's owners to person. */
-static int add_owner_tokens(cp_ledger *l, const cp_account *a, cp_person *person)
-{
-	for (size_t i = 0; i < cp_account_owner_count(a); i++) {
-		cp_person *owner = NULL;
-		int rc = cp_ledger_person_info(l, cp_account_owner(a, i), &owner);
-		for (size_t t = 0; rc == CP_OK && t < cp_person_token_count(owner); t++)
-			rc = cp_person_add_token(person, cp_person_token(owner, t));
-		cp_person_free(owner);
-		if (rc != CP_OK && rc != CP_ERR_NOTFOUND)
-			return rc;
-	}
-	return CP_OK;
-}
-
 /* --user: the account's class (unless --class says otherwise) and its
  * owners' personal information come from the ledger. A host without a
  * ledger, or without the account in it, still checks the user name. */
@@ -274,7 +259,7 @@ static int load_user(struct check_opts *o, const cp_config *cfg, cp_person *pers
 		if (o->class_name == NULL && (o->ledger_class = strdup(cp_account_class(a))) == NULL)
 			rc = CP_ERR_NOMEM;
 		if (rc == CP_OK)
-			rc = add_owner_tokens(l, a, person);
+			rc = cp_ledger_owner_info(l, a, person);
 		if (o->class_name == NULL)
 			o->class_name = o->ledger_class;
 	}
