@@ -49,6 +49,10 @@ enum key_id {
 	K_PAM_SHARED_SESSION,
 	K_PAM_ROOT_OVERRIDE,
 	K_PAM_ROOT_CONSOLE,
+	K_ROLES_OS_ADMIN,
+	K_ROLES_DB_ADMIN,
+	K_OFFBOARD_TRANSFER,
+	/* ---- issue 5: [ldap] keys go here ---- */
 	K_COUNT
 };
 
@@ -77,6 +81,11 @@ struct cp_config {
 	/* [pam]: each false for the first (default) word of its key. */
 	bool pam_ledger_unavailable, pam_index_unavailable, pam_unowned, pam_shared_session,
 		pam_root_override, pam_root_console;
+	/* [offboard] transfer: false "must_change", true "lock". */
+	bool offboard_transfer_lock;
+	/* Values of the KT_STRING keys, by key id; NULL: not set (the key's
+	 * default, words[0], applies). */
+	char *strval[K_COUNT];
 	/* Class keys given before the first section, and the lines of every
 	 * global key; its values count only where line[] is set. */
 	struct cp_class top;
@@ -113,10 +122,20 @@ static const struct cp_class builtin_classes[] = {
 
 /* ------------------------------------------------------------ key table */
 
-enum key_type { KT_UINT, KT_BOOL, KT_CHOICE, KT_PATH, KT_CLASS_NAME };
+/* KT_STRING: free text of one line (KT_PATH: absolute), kept in
+ * cp_config.strval and read with cp_config_value; words[0] is its default. */
+enum key_type { KT_UINT, KT_BOOL, KT_CHOICE, KT_PATH, KT_CLASS_NAME, KT_STRING };
 
 /* Scopes, as bits: where a key may appear, which keys a section takes. */
-enum { IN_TOP = 1 << 0, IN_CLASS = 1 << 1, IN_LEDGER = 1 << 2, IN_PAM = 1 << 3 };
+enum {
+	IN_TOP = 1 << 0,
+	IN_CLASS = 1 << 1,
+	IN_LEDGER = 1 << 2,
+	IN_PAM = 1 << 3,
+	IN_ROLES = 1 << 4,
+	IN_OFFBOARD = 1 << 5,
+	/* ---- issue 5: IN_LDAP and its map go here ---- */
+};
 
 /* What a key's offset is relative to: cp_config, or the class of the scope
  * (cp_config.top before the first section). */
@@ -142,6 +161,9 @@ struct key_def {
 #define PAM_CHOICE(field, first, second)                                                   \
 	{#field, KT_CHOICE, IN_PAM, ON_CONFIG, offsetof(struct cp_config, pam_##field), 0, 0,    \
 	 {first, second}}
+
+#define STRING_KEY(name, scope, defval)                                                     \
+	{#name, KT_STRING, scope, ON_CONFIG, 0, 0, 0, {defval, NULL}}
 
 static const struct key_def key_defs[K_COUNT] = {
 	[K_INDEX] = {"index", KT_PATH, IN_TOP, ON_CONFIG, offsetof(struct cp_config, index_path),
@@ -176,6 +198,16 @@ static const struct key_def key_defs[K_COUNT] = {
 	[K_PAM_SHARED_SESSION] = PAM_CHOICE(shared_session, "alert", "deny"),
 	[K_PAM_ROOT_OVERRIDE] = PAM_CHOICE(root_override, "no", "yes"),
 	[K_PAM_ROOT_CONSOLE] = PAM_CHOICE(root_console, "allow", "policy"),
+	/* [roles] (R18): the groups whose members are OS administrators and
+	 * database administrators, space-separated; "credpolicy report" finds
+	 * the people in both for one host. */
+	[K_ROLES_OS_ADMIN] = STRING_KEY(os_admin_groups, IN_ROLES, "root sudo wheel adm"),
+	[K_ROLES_DB_ADMIN] = STRING_KEY(db_admin_groups, IN_ROLES, "dba oinstall postgres mysql"),
+	/* [offboard] (R13): what a transfer does to the person's own accounts. */
+	[K_OFFBOARD_TRANSFER] = {"transfer", KT_CHOICE, IN_OFFBOARD, ON_CONFIG,
+				 offsetof(struct cp_config, offboard_transfer_lock), 0, 0,
+				 {"must_change", "lock"}},
+	/* ---- issue 5: [ldap] key definitions go here ---- */
 };
 /* clang-format on */
 
@@ -209,6 +241,8 @@ struct parser {
 	char label[CONF_MAX_LINE + 1]; /* "class NAME", for messages */
 	unsigned ledger_line;          /* line of the [ledger] header, 0 if none */
 	unsigned pam_line;             /* line of the [pam] header, 0 if none */
+	unsigned roles_line, offboard_line;
+	/* ---- issue 5: header lines of [ldap] sections go here ---- */
 	char buf[CONF_MAX_LINE + 1];   /* the current line, NUL-terminated */
 };
 
@@ -281,6 +315,8 @@ CP_EXPORT void cp_config_free(cp_config *cfg)
 	free(cfg->index_path);
 	free(cfg->default_class);
 	free(cfg->ledger_path);
+	for (size_t k = 0; k < K_COUNT; k++)
+		free(cfg->strval[k]);
 	free(cfg);
 }
 
@@ -396,6 +432,8 @@ static int set_value(struct parser *p, const struct key_def *d, const char *valu
 			return fail(p, _("%s:%u: class name \"%s\" is not valid"), p->name,
 			            p->lineno, value);
 		return set_string(field, value);
+	case KT_STRING:
+		return set_string(&p->cfg->strval[d - key_defs], value);
 	}
 	return CP_ERR_INVAL;
 }
@@ -429,12 +467,20 @@ static void strip_comment(char *s)
 		}
 }
 
-static const struct key_def *find_key(const char *name)
+/* The key called name, preferring one the current scope takes: sections
+ * may reuse a name ("timeout" of two sections). */
+static const struct key_def *find_key(const struct parser *p, const char *name)
 {
-	for (size_t i = 0; i < K_COUNT; i++)
-		if (strcmp(key_defs[i].name, name) == 0)
+	const struct key_def *any = NULL;
+	for (size_t i = 0; i < K_COUNT; i++) {
+		if (strcmp(key_defs[i].name, name) != 0)
+			continue;
+		if ((key_defs[i].where & p->scope) != 0)
 			return &key_defs[i];
-	return NULL;
+		if (any == NULL)
+			any = &key_defs[i];
+	}
+	return any;
 }
 
 /* The line[] of the current scope: where duplicates are detected. */
@@ -484,7 +530,7 @@ static int parse_assignment(struct parser *p, char *line)
 	const char *key = trim(line), *value = trim(eq + 1);
 	if (*key == '\0')
 		return fail(p, _("%s:%u: expected a key name before \"=\""), p->name, p->lineno);
-	const struct key_def *d = find_key(key);
+	const struct key_def *d = find_key(p, key);
 	if (d == NULL)
 		return fail(p, _("%s:%u: unknown key \"%s\""), p->name, p->lineno, key);
 	int rc = check_key_place(p, d);
@@ -547,12 +593,24 @@ static int open_pam(struct parser *p, const char *arg)
 	return open_single(p, "pam", arg, &p->pam_line);
 }
 
+static int open_roles(struct parser *p, const char *arg)
+{
+	return open_single(p, "roles", arg, &p->roles_line);
+}
+
+static int open_offboard(struct parser *p, const char *arg)
+{
+	return open_single(p, "offboard", arg, &p->offboard_line);
+}
+
 /* clang-format off */
 static const struct section_def section_defs[] = {
 	{"class", IN_CLASS, open_class},
 	{"ledger", IN_LEDGER, open_ledger},
 	{"pam", IN_PAM, open_pam},
-	/* Reserved for the LDAP settings to come. */
+	{"roles", IN_ROLES, open_roles},
+	{"offboard", IN_OFFBOARD, open_offboard},
+	/* ---- issue 5: replace this reserved entry with [ldap] and its map ---- */
 	{"ldap", 0, NULL},
 };
 /* clang-format on */
@@ -574,6 +632,23 @@ static const struct section_def *find_section(const char *kind)
 	return NULL;
 }
 
+/* "[class NAME], [ledger], ...": the sections a file may have. */
+static void known_sections(char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(section_defs) / sizeof(section_defs[0]); i++) {
+		const struct section_def *d = &section_defs[i];
+		if (d->open == NULL)
+			continue;
+		int n = snprintf(buf + used, size - used, "%s[%s%s]", used > 0 ? ", " : "",
+		                 d->kind, d->scope == IN_CLASS ? " NAME" : "");
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
 /* line starts with "[" and has no comment and no blank at either end. */
 static int parse_header(struct parser *p, char *line)
 {
@@ -589,9 +664,12 @@ static int parse_header(struct parser *p, char *line)
 	char *arg = trim(kind + klen);
 	kind[klen] = '\0';
 	const struct section_def *s = find_section(kind);
-	if (s == NULL)
-		return fail(p, _("%s:%u: unknown section [%s] (expected [class NAME], [ledger] or [pam])"),
-		            p->name, p->lineno, kind);
+	if (s == NULL) {
+		char known[256];
+		known_sections(known, sizeof(known));
+		return fail(p, _("%s:%u: unknown section [%s] (expected one of %s)"), p->name,
+		            p->lineno, kind, known);
+	}
 	if (s->open == NULL)
 		return fail(p,
 		            _("%s:%u: section [%s] is reserved for a later version of credpolicy"),
@@ -883,6 +961,27 @@ CP_EXPORT const char *cp_config_pam_value(const cp_config *cfg, const char *key)
 		const struct key_def *d = &key_defs[k];
 		if (d->where == IN_PAM && strcmp(d->name, key) == 0)
 			return d->words[*(const bool *)((const char *)cfg + d->offset)];
+	}
+	return NULL;
+}
+
+CP_EXPORT const char *cp_config_value(const cp_config *cfg, const char *section,
+                                     const char *key)
+{
+	if (cfg == NULL || section == NULL || key == NULL)
+		return NULL;
+	const struct section_def *s = find_section(section);
+	if (s == NULL || s->scope == 0)
+		return NULL;
+	for (size_t k = 0; k < K_COUNT; k++) {
+		const struct key_def *d = &key_defs[k];
+		if ((d->where & s->scope) == 0 || strcmp(d->name, key) != 0)
+			continue;
+		if (d->type == KT_STRING)
+			return cfg->strval[k] != NULL ? cfg->strval[k] : d->words[0];
+		if (d->type == KT_CHOICE)
+			return d->words[*(const bool *)((const char *)cfg + d->offset)];
+		return NULL;
 	}
 	return NULL;
 }

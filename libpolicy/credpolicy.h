@@ -118,6 +118,14 @@ CP_EXPORT bool cp_config_index_required(const cp_config *cfg);
  * Owned by cfg. */
 CP_EXPORT const char *cp_config_pam_value(const cp_config *cfg, const char *key);
 
+/* The value of key in a section that holds single settings ("roles",
+ * "offboard", "ldap", ...): as written in the file, else its documented
+ * default; NULL for an unknown section or key, or a key that is unset and
+ * has no default. Owned by cfg. Example: cp_config_value(cfg, "roles",
+ * "db_admin_groups") is "dba oinstall postgres mysql" unless set. */
+CP_EXPORT const char *cp_config_value(const cp_config *cfg, const char *section,
+                                      const char *key);
+
 /* Per-class policy values. */
 CP_EXPORT const char *cp_class_name(const cp_class *c);
 CP_EXPORT unsigned cp_class_min_length(const cp_class *c);   /* R1, characters */
@@ -553,6 +561,14 @@ CP_EXPORT const char *cp_event_hash(const cp_event *ev); /* hex SHA-256 */
  * event elsewhere too. */
 CP_EXPORT int cp_ledger_events_verify(cp_ledger *l, uint64_t *checked, int64_t *bad_id);
 
+/* ---- access reviews (R19) and group memberships (R18) ---- */
+
+/* ---- issue 7: review and membership declarations go here ---- */
+
+/* ---- offboarding, resets, compromise (R13-R16) ---- */
+
+/* ---- issue 6: offboarding declarations go here ---- */
+
 /* ---- import and export (documented JSON, docs/LEDGER-FORMAT.md) ---- */
 
 /* Import people, accounts and custodians from a JSON document. Everything
@@ -563,6 +579,12 @@ CP_EXPORT int cp_ledger_import_json(cp_ledger *l, const char *json, size_t len,
                                     const char *actor, char **errmsg);
 /* Export people, accounts and custodians as JSON (malloc'ed *out). */
 CP_EXPORT int cp_ledger_export_json(cp_ledger *l, char **out, size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* Directory sync (LDAP, issue 5)                                     */
+/* ------------------------------------------------------------------ */
+
+/* ---- issue 5: directory sync declarations go here ---- */
 
 #ifdef __cplusplus
 }

@@ -67,6 +67,9 @@ enum ledger_stmt {
 	ST_SESSION_UPSERT,
 	ST_SESSION_DELETE,
 	ST_SESSIONS_OF,
+	/* ---- issue 5: directory sync statements ---- */
+	/* ---- issue 6: offboarding statements ---- */
+	/* ---- issue 7: review and membership statements ---- */
 	ST_COUNT
 };
 

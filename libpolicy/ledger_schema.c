@@ -4,9 +4,8 @@
  * the file as a credpolicy ledger. Each entry of steps[] takes the schema
  * from the version before it to its own; a ledger at version v gets every
  * step after v, in order, in one transaction, then user_version is set.
- * Steps are never edited once released: a later issue appends one (the
- * LDAP sync cookie, access reviews) and a fixture of the version before it
- * to tests/test_ledger.c.
+ * Steps are never edited once released: a later issue appends one and a
+ * fixture of the version before it to tests/test_ledger.c.
  *
  * Tables are STRICT with CHECK constraints, so that a bug or a foreign
  * writer cannot store a string where a time belongs. The indexes are the
@@ -109,6 +108,58 @@ static const char schema_v2[] =
     " PRIMARY KEY (host, pid)"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX sessions_account ON sessions (account_id, host, rhost);";
+
+/* Version 3 (issues 5-7). Tables of their own rather than new columns of
+ * accounts or people, so that the statements the PAM hooks run read a
+ * version 2 ledger unchanged (a read-only open of an older schema).
+ *
+ * reviews (R19): the latest access review of each account; every review
+ * is an event too.
+ * memberships (R18): the groups a person belongs to, for the hosts of
+ * scope; [roles] in the configuration says which groups make an OS or a
+ * database administrator. source tells what the directory sync may
+ * replace from what an administrator recorded by hand.
+ * directory_entries (issue 5): what the directory sync made of each entry,
+ * by its entryUUID, so that a rename or a delete (RFC 4533 names only the
+ * UUID) finds the record; a person, an account or a group (by name).
+ * Records without a row here are local: the sync never touches them.
+ * sync_state (issue 5): the RFC 4533 cookie, the time of the last full
+ * reconciliation, the modifyTimestamp high-water mark, by key. */
+static const char schema_v3[] =
+    "CREATE TABLE reviews ("
+    " account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
+    " reviewed_at INTEGER NOT NULL,"
+    " reviewer TEXT NOT NULL CHECK (length(reviewer) BETWEEN 1 AND 1024),"
+    " note TEXT NOT NULL CHECK (length(note) <= 4096)"
+    ") STRICT;"
+    "CREATE TABLE memberships ("
+    " person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,"
+    " grp TEXT NOT NULL CHECK (length(grp) BETWEEN 1 AND 256),"
+    " scope TEXT NOT NULL CHECK (length(scope) BETWEEN 1 AND 256),"
+    " source TEXT NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'directory')),"
+    " PRIMARY KEY (person_id, grp, scope)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX memberships_grp ON memberships (grp);"
+    "CREATE TABLE directory_entries ("
+    " uuid TEXT PRIMARY KEY CHECK (length(uuid) BETWEEN 1 AND 64),"
+    " kind TEXT NOT NULL CHECK (kind IN ('person', 'account', 'group')),"
+    " dn TEXT NOT NULL CHECK (length(dn) <= 4096),"
+    " person_id INTEGER REFERENCES people (id) ON DELETE CASCADE,"
+    " account_id INTEGER REFERENCES accounts (id) ON DELETE CASCADE,"
+    " grp TEXT CHECK (length(grp) BETWEEN 1 AND 256),"
+    " CHECK ((kind = 'person') = (person_id IS NOT NULL)"
+    "    AND (kind = 'account') = (account_id IS NOT NULL)"
+    "    AND (kind = 'group') = (grp IS NOT NULL))"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX directory_person ON directory_entries (person_id)"
+    " WHERE person_id IS NOT NULL;"
+    "CREATE UNIQUE INDEX directory_account ON directory_entries (account_id)"
+    " WHERE account_id IS NOT NULL;"
+    "CREATE TABLE sync_state ("
+    " key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),"
+    " value TEXT NOT NULL CHECK (length(value) <= 65536)"
+    ") STRICT, WITHOUT ROWID;";
+/* ---- issue 5/6: a later step (schema_v4) goes here if one is needed ---- */
 /* clang-format on */
 
 static const struct step {
@@ -117,6 +168,7 @@ static const struct step {
 } steps[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 #define STEP_COUNT (sizeof(steps) / sizeof(steps[0]))

@@ -509,7 +509,7 @@ static const struct bad_case bad_cases[] = {
 	{"[class]\n", 0, 1, "section [class] needs a class name"},
 	{"[ class ]\n", 0, 1, "section [class] needs a class name"},
 	{"[group x]\n", 0, 1,
-	 "unknown section [group] (expected [class NAME], [ledger] or [pam])"},
+	 "unknown section [group] (expected one of [class NAME], [ledger], [pam], [roles], [offboard])"},
 	{"[Class x]\n", 0, 1, "unknown section [Class]"},
 	{"[]\n", 0, 1, "unknown section []"},
 	{"[ldap]\n", 0, 1, "section [ldap] is reserved"},
@@ -782,6 +782,34 @@ START_TEST(test_pam_settings)
 }
 END_TEST
 
+/* [roles] (R18) and [offboard] (R13): documented defaults, values as
+ * written, and the same strictness as every other section. */
+START_TEST(test_value_sections)
+{
+	cp_config *c = cp_config_new_default();
+	ck_assert_str_eq(cp_config_value(c, "roles", "os_admin_groups"), "root sudo wheel adm");
+	ck_assert_str_eq(cp_config_value(c, "roles", "db_admin_groups"),
+	                 "dba oinstall postgres mysql");
+	ck_assert_str_eq(cp_config_value(c, "offboard", "transfer"), "must_change");
+	ck_assert_str_eq(cp_config_value(c, "pam", "unowned"), "deny");
+	ck_assert_ptr_null(cp_config_value(c, "roles", "transfer"));
+	ck_assert_ptr_null(cp_config_value(c, "nosuch", "transfer"));
+	ck_assert_ptr_null(cp_config_value(c, "class", "min_length"));
+	ck_assert_ptr_null(cp_config_value(NULL, "roles", "os_admin_groups"));
+	cp_config_free(c);
+	c = load_ok("[roles]\nos_admin_groups = wheel\ndb_admin_groups = 数据库 dba\n"
+	            "[offboard]\ntransfer = Lock\n");
+	ck_assert_str_eq(cp_config_value(c, "roles", "os_admin_groups"), "wheel");
+	ck_assert_str_eq(cp_config_value(c, "roles", "db_admin_groups"), "数据库 dba");
+	ck_assert_str_eq(cp_config_value(c, "offboard", "transfer"), "lock");
+	cp_config_free(c);
+	load_bad("[offboard]\ntransfer = keep\n", 27, 2, "unknown value \"keep\"");
+	load_bad("[roles]\n[roles]\n", 16, 2, "duplicate section [roles]");
+	load_bad("os_admin_groups = x\n", 20, 1, "key \"os_admin_groups\" belongs in section [roles]");
+	load_bad("[roles]\nos_admin_groups =\n", 26, 2, "has no value");
+}
+END_TEST
+
 START_TEST(test_example_file)
 {
 	const char *top = getenv("top_srcdir");
@@ -855,6 +883,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_load_unreadable);
 	tcase_add_test(tc, test_load_too_large_file);
 	tcase_add_test(tc, test_pam_settings);
+	tcase_add_test(tc, test_value_sections);
 	tcase_add_test(tc, test_example_file);
 	suite_add_tcase(s, tc);
 	return s;

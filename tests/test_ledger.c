@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 /* The schema version this library writes. */
-#define SCHEMA_LATEST 2
+#define SCHEMA_LATEST 3
 
 /* ------------------------------------------------------------ fixture */
 
@@ -519,7 +519,20 @@ static void make_v1(const char *p)
 	cp_ledger *l = open_path(p, CP_LEDGER_CREATE);
 	seed(l);
 	cp_ledger_close(l);
-	raw_exec(p, "DROP TABLE sessions; PRAGMA user_version = 1");
+	raw_exec(p, "DROP TABLE sessions; DROP TABLE reviews; DROP TABLE memberships;"
+	            " DROP TABLE directory_entries; DROP TABLE sync_state;"
+	            " PRAGMA user_version = 1");
+}
+
+/* Version 2 is version 3 without reviews, memberships and the directory
+ * sync's tables (issues 5-7). */
+static void make_v2(const char *p)
+{
+	cp_ledger *l = open_path(p, CP_LEDGER_CREATE);
+	seed(l);
+	cp_ledger_close(l);
+	raw_exec(p, "DROP TABLE reviews; DROP TABLE memberships; DROP TABLE directory_entries;"
+	            " DROP TABLE sync_state; PRAGMA user_version = 2");
 }
 
 static const struct fixture {
@@ -530,6 +543,7 @@ static const struct fixture {
     {0, "an empty file", make_empty_file},
     {0, "an empty SQLite database", make_empty_sqlite},
     {1, "issue 3: people, accounts, custodians, history, events", make_v1},
+    {2, "issue 4: live sessions", make_v2},
 };
 
 #define FIXTURE_COUNT (int)(sizeof(fixtures) / sizeof(fixtures[0]))
@@ -551,6 +565,14 @@ static void check_migrated(cp_ledger *l, const struct fixture *f)
 	                 CP_OK);
 	ck_assert_int_eq(cp_ledger_session_count_others(l, "zhangwei", "h", "10.0.0.2", &n), CP_OK);
 	ck_assert_uint_eq(n, 1);
+	/* Version 3: its tables exist and take rows. */
+	static const char *const v3_tables[] = {"reviews", "memberships", "directory_entries",
+	                                        "sync_state"};
+	for (size_t i = 0; i < sizeof(v3_tables) / sizeof(v3_tables[0]); i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", v3_tables[i]);
+		ck_assert_int_eq(raw_count(tmp_path("old.db"), sql), 0);
+	}
 }
 
 START_TEST(test_migrate_forward)
