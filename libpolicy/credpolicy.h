@@ -499,6 +499,12 @@ CP_EXPORT int cp_ledger_status(cp_ledger *l, const char *name, const char *host,
 CP_EXPORT void cp_status_free(cp_status *s);
 /* CP_STATE_LOCKED for NULL: a lost status must not let anyone in. */
 CP_EXPORT cp_state cp_status_state(const cp_status *s);
+/* The state the rotation rules alone give - CP_STATE_MUST_CHANGE,
+ * CP_STATE_EXPIRED (at or past the expiry instant), CP_STATE_WARN or
+ * CP_STATE_OK - whatever locks and ownership say: for a caller that lets
+ * an unowned account in (unowned = warn) and must still apply them.
+ * CP_STATE_MUST_CHANGE for NULL. */
+CP_EXPORT cp_state cp_status_rotation(const cp_status *s);
 /* Whole days until expiry, rounded down (negative: overdue); INT32_MAX
  * when it never expires (max age 0, or the R7 OTP exemption). */
 CP_EXPORT int32_t cp_status_days_left(const cp_status *s);

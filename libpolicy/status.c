@@ -33,6 +33,7 @@
 
 struct cp_status {
 	cp_state state;
+	cp_state rotation; /* what the rotation rules alone say */
 	int32_t days_left;
 	char *reason;
 	char *class_name;
@@ -103,6 +104,19 @@ static void rotation_of(const cp_class *c, const struct cp_account *a, int64_t n
 	                                  : (int32_t)days;
 }
 
+/* The state the rotation rules alone give: must_change, expired, warn, ok. */
+static cp_state rotation_state(const struct cp_account *a, const struct rotation *r,
+                               unsigned warn)
+{
+	if (a->must_change != NULL)
+		return CP_STATE_MUST_CHANGE;
+	if (r->expired)
+		return CP_STATE_EXPIRED;
+	if (r->expires && (int64_t)r->days_left < (int64_t)warn)
+		return CP_STATE_WARN;
+	return CP_STATE_OK;
+}
+
 static cp_state state_of(const struct cp_account *a, const struct rotation *r, unsigned warn)
 {
 	if (a->locked)
@@ -113,13 +127,7 @@ static cp_state state_of(const struct cp_account *a, const struct rotation *r, u
 		return CP_STATE_UNOWNED;
 	if (a->kind == CP_ACCOUNT_PERSONAL && a->nowners > 1)
 		return CP_STATE_SHARED;
-	if (a->must_change != NULL)
-		return CP_STATE_MUST_CHANGE;
-	if (r->expired)
-		return CP_STATE_EXPIRED;
-	if (r->expires && (int64_t)r->days_left < (int64_t)warn)
-		return CP_STATE_WARN;
-	return CP_STATE_OK;
+	return rotation_state(a, r, warn);
 }
 
 /* ------------------------------------------------------------ messages */
@@ -184,6 +192,7 @@ static int status_of(const cp_ledger *l, const struct cp_account *a, int64_t now
 	if (s == NULL)
 		return CP_ERR_NOMEM;
 	s->state = state_of(a, &r, cp_class_warn_days(c));
+	s->rotation = rotation_state(a, &r, cp_class_warn_days(c));
 	s->days_left = r.days_left;
 	s->class_name = strdup(cp_class_name(c));
 	s->reason = a->must_change != NULL ? strdup(a->must_change) : NULL;
@@ -226,6 +235,11 @@ CP_EXPORT void cp_status_free(cp_status *s)
 CP_EXPORT cp_state cp_status_state(const cp_status *s)
 {
 	return s != NULL ? s->state : CP_STATE_LOCKED;
+}
+
+CP_EXPORT cp_state cp_status_rotation(const cp_status *s)
+{
+	return s != NULL ? s->rotation : CP_STATE_MUST_CHANGE;
 }
 
 CP_EXPORT int32_t cp_status_days_left(const cp_status *s)

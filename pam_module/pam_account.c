@@ -39,25 +39,25 @@ static bool never_changed(const struct cp_pam *c)
 static int rotation_after_ownership(const struct cp_pam *c, const cp_status *st)
 {
 	char msg[512];
-	const char *reason = cp_status_reason(st);
 	int32_t days = cp_status_days_left(st);
-	if (reason != NULL) {
-		snprintf(msg, sizeof(msg), _("You must change your password now (%s)."), reason);
+	switch (cp_status_rotation(st)) {
+	case CP_STATE_MUST_CHANGE:
+		snprintf(msg, sizeof(msg), _("You must change your password now (%s)."),
+		         cp_status_reason(st) != NULL ? cp_status_reason(st) : "");
 		return force_change(c, msg, "must_change");
-	}
-	if (days == INT32_MAX)
-		return PAM_SUCCESS;
-	if (days == 0 && never_changed(c))
-		return force_change(c,
-		                    _("No password change is on record; you must change your "
-		                      "password now."),
-		                    "expired");
-	if (days < 0)
+	case CP_STATE_EXPIRED:
+		if (never_changed(c))
+			return force_change(c,
+			                    _("No password change is on record; you must change "
+			                      "your password now."),
+			                    "expired");
 		return force_change(c, _("Your password has expired; you must change it now."),
 		                    "expired");
-	const cp_class *cls = cp_config_class(c->cfg, cp_status_class(st));
-	if (cls == NULL || (uint32_t)days >= cp_class_warn_days(cls))
+	case CP_STATE_WARN:
+		break;
+	default:
 		return PAM_SUCCESS;
+	}
 	if (days == 0)
 		cp_pam_info(c, "%s", _("Your password expires today; change it now."));
 	else

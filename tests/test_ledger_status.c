@@ -199,6 +199,32 @@ START_TEST(test_unowned_and_shared)
 END_TEST
 
 /* Ownership rules are R12's for personal accounts only. */
+/* The rotation rules under an ownership state (what pam_credpolicy applies
+ * with unowned = warn): the exact expiry second is expired, one second
+ * before is the last day of the warn window; a must-change flag wins. */
+static cp_state rotation_at(const char *name, int64_t now)
+{
+	cp_status *s = status_at(name, "h", now);
+	cp_state r = cp_status_rotation(s);
+	cp_status_free(s);
+	return r;
+}
+
+START_TEST(test_rotation_under_ownership)
+{
+	int64_t changed = NOW - 60 * DAY; /* admin-workstation: 60 days (R8) */
+	account("u", NULL, "admin-workstation", CP_ACCOUNT_PERSONAL, NULL, false, changed);
+	expect("u", NOW, CP_STATE_UNOWNED, 0);
+	ck_assert_int_eq(rotation_at("u", NOW), CP_STATE_EXPIRED);
+	ck_assert_int_eq(rotation_at("u", NOW - 1), CP_STATE_WARN);
+	ck_assert_int_eq(rotation_at("u", NOW - 30 * DAY), CP_STATE_OK);
+	ck_assert_int_eq(cp_ledger_set_must_change(led, "u", NULL, "helpdesk reset", "root", "T1"),
+	                 CP_OK);
+	ck_assert_int_eq(rotation_at("u", NOW - 30 * DAY), CP_STATE_MUST_CHANGE);
+	ck_assert_int_eq(cp_status_rotation(NULL), CP_STATE_MUST_CHANGE);
+}
+END_TEST
+
 START_TEST(test_service_accounts_need_no_owner)
 {
 	account("svc", NULL, "admin-workstation", CP_ACCOUNT_SERVICE, NULL, false, NOW - DAY);
@@ -536,6 +562,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_status_errors);
 	tcase_add_test(tc, test_state_codes);
+	tcase_add_test(tc, test_rotation_under_ownership);
 	tcase_add_test(tc, test_readonly_status);
 	suite_add_tcase(s, tc);
 	return s;
