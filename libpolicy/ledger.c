@@ -82,6 +82,14 @@ int ledger_step_done(sqlite3_stmt *st)
 	return src == SQLITE_DONE ? CP_OK : ledger_rc(src);
 }
 
+int ledger_step_row(sqlite3_stmt *st)
+{
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		return CP_OK;
+	return src == SQLITE_DONE ? CP_ERR_NOTFOUND : ledger_rc(src);
+}
+
 int ledger_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	return sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC) == SQLITE_OK

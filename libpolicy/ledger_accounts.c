@@ -7,10 +7,8 @@
  * same file leaves the event log as it was. */
 #include "ledger_internal.h"
 
-#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +53,6 @@ char *ledger_account_label(const char *name, const char *scope)
 }
 
 /* Step st for at most one row: CP_OK on a row, CP_ERR_NOTFOUND on none. */
-static int step_row(sqlite3_stmt *st)
-{
-	int src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		return CP_OK;
-	return src == SQLITE_DONE ? CP_ERR_NOTFOUND : ledger_rc(src);
-}
-
 /* One id column of the row that stmt id finds for one or two keys. */
 static int lookup_id(cp_ledger *l, enum ledger_stmt id, const char *sql, const char *k1,
                      const char *k2, int64_t *out)
@@ -74,7 +64,7 @@ static int lookup_id(cp_ledger *l, enum ledger_stmt id, const char *sql, const c
 	ledger_bind_text(st, 1, k1);
 	if (k2 != NULL)
 		ledger_bind_text(st, 2, k2);
-	rc = step_row(st);
+	rc = ledger_step_row(st);
 	if (rc == CP_OK)
 		*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -247,7 +237,7 @@ static int person_put(cp_ledger *l, const char *employee_id, const char *name, c
 	if (row == NULL)
 		return rc;
 	ledger_bind_text(row, 1, employee_id);
-	rc = step_row(row);
+	rc = ledger_step_row(row);
 	if (rc == CP_ERR_NOTFOUND) {
 		sqlite3_reset(row);
 		return person_insert(l, employee_id, name, tokens != NULL ? tokens : "", actor);
@@ -320,7 +310,7 @@ CP_EXPORT int cp_ledger_person_info(cp_ledger *l, const char *employee_id, cp_pe
 	if (st == NULL)
 		return rc;
 	ledger_bind_text(st, 1, employee_id);
-	rc = step_row(st);
+	rc = ledger_step_row(st);
 	if (rc == CP_OK)
 		rc = person_from_tokens(ledger_col_text(st, 0), out);
 	sqlite3_reset(st);
@@ -358,7 +348,7 @@ CP_EXPORT int cp_ledger_people(cp_ledger *l,
 	                                      " ORDER BY employee_id",
 	                                      -1, &st, NULL));
 	bool stop = false;
-	while (rc == CP_OK && !stop && (rc = step_row(st)) == CP_OK) {
+	while (rc == CP_OK && !stop && (rc = ledger_step_row(st)) == CP_OK) {
 		cp_person *info = NULL;
 		rc = person_from_tokens(ledger_col_text(st, 3), &info);
 		if (rc == CP_OK)
@@ -398,7 +388,7 @@ static int custodied_by(cp_ledger *l, int64_t person, struct custodied **out, si
 	if (st == NULL)
 		return rc;
 	sqlite3_bind_int64(st, 1, person);
-	while (rc == CP_OK && (rc = step_row(st)) == CP_OK) {
+	while (rc == CP_OK && (rc = ledger_step_row(st)) == CP_OK) {
 		struct custodied *v = realloc(*out, (*n + 1) * sizeof(*v));
 		if (v == NULL) {
 			rc = CP_ERR_NOMEM;
@@ -520,7 +510,7 @@ static int owners_are(cp_ledger *l, int64_t account, int64_t person, bool *same)
 	sqlite3_bind_int64(st, 1, account);
 	size_t n = 0;
 	bool match = true;
-	while ((rc = step_row(st)) == CP_OK) {
+	while ((rc = ledger_step_row(st)) == CP_OK) {
 		n++;
 		match = match && sqlite3_column_int64(st, 0) == person;
 	}
@@ -633,7 +623,7 @@ static int account_compare(cp_ledger *l, const struct account_put *p, int64_t *i
 		return rc;
 	ledger_bind_text(st, 1, p->name);
 	ledger_bind_text(st, 2, p->scope);
-	rc = step_row(st);
+	rc = ledger_step_row(st);
 	*id = rc == CP_OK ? sqlite3_column_int64(st, 0) : 0;
 	*same = rc == CP_OK && strcmp(ledger_col_text(st, 1), p->class_name) == 0 &&
 	        strcmp(ledger_col_text(st, 2), kind_names[p->kind]) == 0 &&
@@ -832,7 +822,7 @@ static int person_departed(cp_ledger *l, const char *employee_id, bool *departed
 	if (st == NULL)
 		return rc;
 	ledger_bind_text(st, 1, employee_id);
-	rc = step_row(st);
+	rc = ledger_step_row(st);
 	if (rc == CP_OK)
 		*departed = strcmp(ledger_col_text(st, 2), "departed") == 0;
 	sqlite3_reset(st);
@@ -981,7 +971,7 @@ static int find_best(cp_ledger *l, const char *name, const char *host, struct cp
 		return rc;
 	ledger_bind_text(st, 1, name);
 	size_t best = 0;
-	while ((rc = step_row(st)) == CP_OK) {
+	while ((rc = ledger_step_row(st)) == CP_OK) {
 		size_t rank = scope_rank(ledger_col_text(st, 1), host);
 		if (rank <= best)
 			continue;
@@ -1014,7 +1004,7 @@ static int load_people(cp_ledger *l, struct cp_account *a, bool owners)
 	if (st == NULL)
 		return rc;
 	sqlite3_bind_int64(st, 1, a->id);
-	while ((rc = step_row(st)) == CP_OK) {
+	while ((rc = ledger_step_row(st)) == CP_OK) {
 		if (owners && strcmp(ledger_col_text(st, 1), "departed") == 0)
 			a->owners_departed++;
 		rc = owners ? str_list_add(&a->owners, &a->nowners, ledger_col_text(st, 0))
@@ -1082,7 +1072,7 @@ CP_EXPORT int cp_ledger_accounts(cp_ledger *l, int (*fn)(const cp_account *a, vo
 	                                      " FROM accounts ORDER BY name, scope",
 	                                      -1, &st, NULL));
 	bool stop = false;
-	while (rc == CP_OK && !stop && (rc = step_row(st)) == CP_OK) {
+	while (rc == CP_OK && !stop && (rc = ledger_step_row(st)) == CP_OK) {
 		struct cp_account *a = calloc(1, sizeof(*a));
 		rc = a != NULL ? account_from_row(st, a) : CP_ERR_NOMEM;
 		if (rc == CP_OK && (a->name = strdup(ledger_col_text(st, 8))) == NULL)
@@ -1097,204 +1087,6 @@ CP_EXPORT int cp_ledger_accounts(cp_ledger *l, int (*fn)(const cp_account *a, vo
 	}
 	sqlite3_finalize(st);
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc; /* NOTFOUND: no more rows */
-}
-
-/* ------------------------------------------------------------ live sessions (R12) */
-
-/* A session's process still runs (EPERM: it does, as another user). */
-static bool pid_alive(int64_t pid)
-{
-	if (pid <= 0 || pid > INT_MAX)
-		return false;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-static int check_session_args(cp_ledger *l, const char *name, const char *service, const char *tty,
-                              const char *rhost, int64_t pid)
-{
-	if (l == NULL || pid <= 0 || pid > INT_MAX)
-		return CP_ERR_INVAL;
-	int rc = ledger_check_text(name, LEDGER_ID_MAX, true, false);
-	const char *texts[] = {service, tty, rhost};
-	for (size_t i = 0; rc == CP_OK && i < 3; i++)
-		rc = ledger_check_text(texts[i], LEDGER_ID_MAX, false, false);
-	return rc;
-}
-
-/* The session event: actor the account, detail what identifies it. */
-static int session_event(cp_ledger *l, const char *kind, const struct cp_account *a,
-                         const char *detail)
-{
-	char *label = ledger_account_label(a->name, a->scope);
-	int rc = label != NULL ? ledger_event_append(l, kind, label, NULL, a->name, NULL, detail)
-	                       : CP_ERR_NOMEM;
-	free(label);
-	return rc;
-}
-
-static int session_insert(cp_ledger *l, const struct cp_account *a, const char *host,
-                          const char *const text[3], int64_t pid, int64_t when)
-{
-	int rc = CP_OK;
-	sqlite3_stmt *st = ledger_stmt(l, ST_SESSION_UPSERT,
-	                               "INSERT OR REPLACE INTO sessions (host, pid, account_id,"
-	                               " service, tty, rhost, opened_at)"
-	                               " VALUES (?, ?, ?, ?, ?, ?, ?)",
-	                               &rc);
-	if (st == NULL)
-		return rc;
-	ledger_bind_text(st, 1, host);
-	sqlite3_bind_int64(st, 2, pid);
-	sqlite3_bind_int64(st, 3, a->id);
-	for (int i = 0; i < 3; i++)
-		ledger_bind_text(st, 4 + i, text[i]);
-	sqlite3_bind_int64(st, 7, when != 0 ? when : (int64_t)time(NULL));
-	return ledger_step_done(st);
-}
-
-CP_EXPORT int cp_ledger_session_open(cp_ledger *l, const char *name, const char *host,
-                                     const char *service, const char *tty, const char *rhost,
-                                     int64_t pid, int64_t when)
-{
-	char hostbuf[LEDGER_HOST_BUF];
-	struct cp_account *a = NULL;
-	const char *text[3] = {service, tty, rhost};
-	int rc = check_session_args(l, name, service, tty, rhost, pid);
-	if (rc == CP_OK)
-		rc = ledger_write_begin(l);
-	if (rc != CP_OK)
-		return rc;
-	host = ledger_host(host, hostbuf);
-	rc = ledger_account_find(l, name, host, false, &a);
-	if (rc == CP_OK)
-		rc = session_insert(l, a, host, text, pid, when);
-	char *detail =
-	    rc == CP_OK
-	        ? cp_asprintf("service=%s tty=%s rhost=%s pid=%lld", service != NULL ? service : "",
-	                      tty != NULL ? tty : "", rhost != NULL ? rhost : "", (long long)pid)
-	        : NULL;
-	if (rc == CP_OK)
-		rc = detail != NULL ? session_event(l, "session_open", a, detail) : CP_ERR_NOMEM;
-	free(detail);
-	cp_account_free(a);
-	return ledger_write_end(l, rc);
-}
-
-static int session_delete(cp_ledger *l, const char *host, int64_t pid)
-{
-	int rc = CP_OK;
-	sqlite3_stmt *st = ledger_stmt(l, ST_SESSION_DELETE,
-	                               "DELETE FROM sessions WHERE host = ? AND pid = ?", &rc);
-	if (st == NULL)
-		return rc;
-	ledger_bind_text(st, 1, host);
-	sqlite3_bind_int64(st, 2, pid);
-	return ledger_step_done(st);
-}
-
-CP_EXPORT int cp_ledger_session_close(cp_ledger *l, const char *name, const char *host, int64_t pid,
-                                      int64_t when)
-{
-	char hostbuf[LEDGER_HOST_BUF];
-	struct cp_account *a = NULL;
-	int rc = check_session_args(l, name, NULL, NULL, NULL, pid);
-	if (rc == CP_OK)
-		rc = ledger_write_begin(l);
-	if (rc != CP_OK)
-		return rc;
-	host = ledger_host(host, hostbuf);
-	rc = ledger_account_find(l, name, host, false, &a);
-	if (rc == CP_OK)
-		rc = session_delete(l, host, pid);
-	char *detail = rc == CP_OK ? cp_asprintf("pid=%lld closed_at=%lld", (long long)pid,
-	                                         (long long)(when != 0 ? when : time(NULL)))
-	                           : NULL;
-	if (rc == CP_OK)
-		rc = detail != NULL ? session_event(l, "session_close", a, detail) : CP_ERR_NOMEM;
-	free(detail);
-	cp_account_free(a);
-	return ledger_write_end(l, rc);
-}
-
-/* Live sessions of account id on host, by remote address: count the
- * distinct non-empty addresses other than rhost of the live ones, and
- * collect the pids of the dead ones. */
-struct session_scan {
-	unsigned others;
-	int64_t *dead;
-	size_t ndead;
-};
-
-static int scan_sessions(cp_ledger *l, int64_t id, const char *host, const char *rhost,
-                         struct session_scan *sc)
-{
-	int rc = CP_OK;
-	sqlite3_stmt *st = ledger_stmt(l, ST_SESSIONS_OF,
-	                               "SELECT pid, rhost FROM sessions"
-	                               " WHERE account_id = ? AND host = ? ORDER BY rhost",
-	                               &rc);
-	if (st == NULL)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	ledger_bind_text(st, 2, host);
-	char last[LEDGER_ID_MAX + 1] = ""; /* the last address counted */
-	while ((rc = step_row(st)) == CP_OK) {
-		int64_t pid = sqlite3_column_int64(st, 0);
-		const char *r = ledger_col_text(st, 1);
-		if (!pid_alive(pid)) {
-			int64_t *d = realloc(sc->dead, (sc->ndead + 1) * sizeof(*d));
-			if (d == NULL) {
-				rc = CP_ERR_NOMEM;
-				break;
-			}
-			sc->dead = d;
-			d[sc->ndead++] = pid;
-		} else if (*r != '\0' && strcmp(r, rhost) != 0 && strcmp(r, last) != 0) {
-			sc->others++;
-			snprintf(last, sizeof(last), "%s", r);
-		}
-	}
-	sqlite3_reset(st);
-	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
-}
-
-/* Forget the sessions of processes that are gone: a crashed sshd never
- * closes its session. A read-only handle leaves them (they do not count). */
-static int prune_sessions(cp_ledger *l, const char *host, const struct session_scan *sc)
-{
-	if (sc->ndead == 0 || (l->flags & CP_LEDGER_READONLY) != 0)
-		return CP_OK;
-	int rc = ledger_write_begin(l);
-	if (rc != CP_OK)
-		return rc;
-	for (size_t i = 0; rc == CP_OK && i < sc->ndead; i++)
-		rc = session_delete(l, host, sc->dead[i]);
-	return ledger_write_end(l, rc);
-}
-
-CP_EXPORT int cp_ledger_session_count_others(cp_ledger *l, const char *name, const char *host,
-                                             const char *rhost, unsigned *count)
-{
-	char hostbuf[LEDGER_HOST_BUF];
-	struct cp_account *a = NULL;
-	struct session_scan sc = {0};
-	if (count != NULL)
-		*count = 0;
-	if (l == NULL || count == NULL)
-		return CP_ERR_INVAL;
-	int rc = check_session_args(l, name, NULL, NULL, rhost, 1);
-	host = ledger_host(host, hostbuf);
-	if (rc == CP_OK)
-		rc = ledger_account_find(l, name, host, false, &a);
-	if (rc == CP_OK)
-		rc = scan_sessions(l, a->id, host, rhost != NULL ? rhost : "", &sc);
-	if (rc == CP_OK)
-		rc = prune_sessions(l, host, &sc);
-	if (rc == CP_OK)
-		*count = sc.others;
-	free(sc.dead);
-	cp_account_free(a);
-	return rc;
 }
 
 /* ------------------------------------------------------------ cp_account */

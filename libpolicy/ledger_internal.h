@@ -3,7 +3,8 @@
  *
  * Files: ledger.c (open, close, transactions, statement cache, errors),
  * ledger_schema.c (schema and migrations), ledger_accounts.c (people,
- * accounts, owners, custodians, flags, host matching, live sessions),
+ * accounts, owners, custodians, flags, host matching), ledger_sessions.c
+ * (live sessions),
  * ledger_events.c (the hash-chained event log), ledger_history.c
  * (password changes and R6 history), status.c (rotation status, R7-R12). */
 #ifndef CP_LEDGER_INTERNAL_H
@@ -121,6 +122,9 @@ int ledger_rc(int sqlite_rc);
 sqlite3_stmt *ledger_stmt(cp_ledger *l, enum ledger_stmt id, const char *sql, int *rc);
 /* Step a statement that returns no row, then reset it. */
 int ledger_step_done(sqlite3_stmt *st);
+/* Step to the next row: CP_OK on a row, CP_ERR_NOTFOUND when there are no
+ * more, another CP_ERR_* on an error. The statement is not reset. */
+int ledger_step_row(sqlite3_stmt *st);
 /* Bind s, NULL as "". */
 int ledger_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Column text, never NULL. */

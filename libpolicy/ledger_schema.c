@@ -124,7 +124,8 @@ static const char schema_v2[] =
  * UUID) finds the record; a person, an account or a group (by name).
  * Records without a row here are local: the sync never touches them.
  * sync_state (issue 5): the RFC 4533 cookie, the time of the last full
- * reconciliation, the modifyTimestamp high-water mark, by key. */
+ * reconciliation, the modifyTimestamp high-water mark, by key.
+ * sessions.proc_id: see ledger_accounts.c, process identity. */
 static const char schema_v3[] =
     "CREATE TABLE reviews ("
     " account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
@@ -158,7 +159,12 @@ static const char schema_v3[] =
     "CREATE TABLE sync_state ("
     " key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),"
     " value TEXT NOT NULL CHECK (length(value) <= 65536)"
-    ") STRICT, WITHOUT ROWID;";
+    ") STRICT, WITHOUT ROWID;"
+    /* Which process a session's pid was: boot id and start time, so that
+     * a pid reused after a crash or a reboot does not keep a dead
+     * session live (R12). "" for sessions recorded before. */
+    "ALTER TABLE sessions ADD COLUMN proc_id TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(proc_id) <= 128);";
 /* ---- issue 5/6: a later step (schema_v4) goes here if one is needed ---- */
 /* clang-format on */
 

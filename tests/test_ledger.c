@@ -532,7 +532,8 @@ static void make_v2(const char *p)
 	seed(l);
 	cp_ledger_close(l);
 	raw_exec(p, "DROP TABLE reviews; DROP TABLE memberships; DROP TABLE directory_entries;"
-	            " DROP TABLE sync_state; PRAGMA user_version = 2");
+	            " DROP TABLE sync_state; ALTER TABLE sessions DROP COLUMN proc_id;"
+	            " PRAGMA user_version = 2");
 }
 
 static const struct fixture {
@@ -1528,6 +1529,33 @@ START_TEST(test_sessions_r12)
 }
 END_TEST
 
+/* R12: a session of this host remembers which process its pid was, so a
+ * pid reused after a crash or a reboot does not keep it live. */
+START_TEST(test_sessions_pid_reuse)
+{
+	cp_ledger *l = open_new();
+	seed(l);
+	ck_assert_int_eq(cp_ledger_session_open(l, "zhangwei", NULL, "sshd", "", "10.0.0.1",
+	                                        (int64_t)getpid(), 1000),
+	                 CP_OK);
+	const char *db = tmp_path("l.db");
+	ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM sessions WHERE proc_id GLOB '?*:[0-9]*'"),
+	                 1);
+	ck_assert_uint_eq(others(l, NULL, "10.0.0.2"), 1); /* the same process: live */
+	/* The pid now names another process (another boot, or a later start). */
+	raw_exec(db, "UPDATE sessions SET proc_id = 'another-boot:12345'");
+	ck_assert_uint_eq(others(l, NULL, "10.0.0.2"), 0);
+	ck_assert_int_eq(raw_count(db, "SELECT count(*) FROM sessions"), 0); /* pruned */
+	/* A session recorded without an identity (before schema 3) falls back
+	 * to the pid alone. */
+	ck_assert_int_eq(cp_ledger_session_open(l, "zhangwei", NULL, "sshd", "", "10.0.0.1",
+	                                        (int64_t)getpid(), 1001),
+	                 CP_OK);
+	raw_exec(db, "UPDATE sessions SET proc_id = ''");
+	ck_assert_uint_eq(others(l, NULL, "10.0.0.2"), 1);
+}
+END_TEST
+
 START_TEST(test_sessions_errors)
 {
 	cp_ledger *l = open_new();
@@ -1720,6 +1748,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sessions_r12);
 	tcase_add_test(tc, test_sessions_errors);
+	tcase_add_test(tc, test_sessions_pid_reuse);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("history");
