@@ -571,6 +571,64 @@ CP_EXPORT int cp_ledger_events_verify(cp_ledger *l, uint64_t *checked, int64_t *
 
 /* ---- issue 7: review and membership declarations go here ---- */
 
+/* Record an access review (R19) of the account (name, exact scope) by
+ * reviewer (who reviewed: an employee id or a name; required) at when
+ * (0: now), with an optional note, and a "review" event (detail
+ * "reviewed_at=T reviewer=R[ note=N]", with actor and ticket), in one
+ * transaction. The ledger keeps each account's latest review: one dated
+ * before it is recorded as an event only; one equal to it (time,
+ * reviewer, note) writes nothing. reviewer and note: at most 1024 bytes,
+ * no control characters. when negative, or more than a day ahead of the
+ * clock (it would put off the next review): CP_ERR_INVAL. An unknown
+ * account: CP_ERR_NOTFOUND. */
+CP_EXPORT int cp_ledger_review(cp_ledger *l, const char *name, const char *scope,
+                               const char *reviewer, int64_t when, const char *note,
+                               const char *actor, const char *ticket);
+/* The latest review of the account (name, exact scope; scope NULL: "*"):
+ * *when 0 and *reviewer, *note NULL when it was never reviewed; otherwise
+ * *reviewer and *note ("" when none) are malloc'ed for the caller to free.
+ * All three outputs are required (CP_ERR_INVAL). On any error - the
+ * account unknown (CP_ERR_NOTFOUND), CP_ERR_NOMEM, a ledger error - the
+ * outputs are 0 and NULL, with nothing to free. A READONLY handle will
+ * do. */
+CP_EXPORT int cp_ledger_review_get(cp_ledger *l, const char *name, const char *scope,
+                                   int64_t *when, char **reviewer, char **note);
+/* The latest review of every account that has one, by account name then
+ * scope (note "" when none). fn returns non-zero to stop; the arguments are
+ * valid during the call only. A ledger read at schema version 2 or older
+ * has no reviews: CP_OK without a call. */
+CP_EXPORT int cp_ledger_reviews(cp_ledger *l,
+                                int (*fn)(const char *name, const char *scope,
+                                          int64_t reviewed_at, const char *reviewer,
+                                          const char *note, void *ctx),
+                                void *ctx);
+
+/* Group memberships (R18): person employee_id is in group for the hosts of
+ * scope (NULL: "*"; a host name or an fnmatch(3) pattern, as for accounts).
+ * [roles] in the configuration says which groups make an OS or a database
+ * administrator. What these calls write has the source "local"; rows of
+ * source "directory" belong to the directory sync: adding one that exists
+ * is CP_OK (nothing written), removing one is CP_ERR_INVAL. Group names
+ * have no blank (CP_ERR_INVAL). Add: an unknown person is CP_ERR_NOTFOUND;
+ * an existing membership is CP_OK and writes nothing. Remove: one that
+ * does not exist is CP_ERR_NOTFOUND. Each change writes a
+ * "membership_add" or "membership_remove" event (person the employee id,
+ * detail "group=G scope=S") in the same transaction. */
+CP_EXPORT int cp_ledger_membership_add(cp_ledger *l, const char *employee_id, const char *group,
+                                       const char *scope, const char *actor, const char *ticket);
+CP_EXPORT int cp_ledger_membership_remove(cp_ledger *l, const char *employee_id,
+                                          const char *group, const char *scope,
+                                          const char *actor, const char *ticket);
+/* The memberships of employee_id (NULL: of everyone), by employee id, group
+ * and scope; source is the stable word "local" or "directory". fn returns
+ * non-zero to stop; the arguments are valid during the call only. A
+ * ledger read at schema version 2 or older has none: CP_OK. */
+CP_EXPORT int cp_ledger_memberships(cp_ledger *l, const char *employee_id,
+                                    int (*fn)(const char *employee_id, const char *group,
+                                              const char *scope, const char *source,
+                                              void *ctx),
+                                    void *ctx);
+
 /* ---- offboarding, resets, compromise (R13-R16) ---- */
 
 /* ---- issue 6: offboarding declarations go here ---- */

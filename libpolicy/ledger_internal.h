@@ -71,6 +71,11 @@ enum ledger_stmt {
 	/* ---- issue 5: directory sync statements ---- */
 	/* ---- issue 6: offboarding statements ---- */
 	/* ---- issue 7: review and membership statements ---- */
+	ST_REVIEW_GET,
+	ST_REVIEW_PUT,
+	ST_MEMBERSHIP_GET,
+	ST_MEMBERSHIP_INSERT,
+	ST_MEMBERSHIP_DELETE,
 	ST_COUNT
 };
 

@@ -1,7 +1,9 @@
 /* ledger_json.c - the ledger as a JSON document (docs/LEDGER-FORMAT.md).
  *
  * Written on the public cp_ledger API only, as any other client of the
- * library would be, plus jansson for the parsing and the printing.
+ * library would be, plus jansson for the parsing and the printing. A
+ * person's "groups" (R18) and an account's "review" (R19) are read and
+ * written by ledger_json_access.c, with the helpers of ledger_json.h.
  *
  * Import runs in two phases. Validation reads the whole document, writes
  * nothing and collects every problem with the path of its record
@@ -16,64 +18,12 @@
  * before it is freed. Messages may name employee ids, account names,
  * classes and field names: none of those is personal information.
  */
-#include "internal.h"
+#include "ledger_json.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define LEDGER_FORMAT  "credpolicy-ledger"
-#define LEDGER_VERSION 1
-#define STR_(x)        #x
-#define STR(x)         STR_(x)
-#define TEXT_MAX       255    /* longest id, name, scope, class or reason, in bytes */
-#define SHOWN_MAX      64     /* longer values are not repeated in messages */
-#define KEY_SEP        "\x1f" /* joins account name and scope into one key */
-
-/* Text fields: required or not, and whether null stands for absent. */
-enum { OPTIONAL = 0, REQUIRED = 1, NULLABLE = 2 };
-/* What reading a field found. */
-enum { F_ABSENT, F_OK, F_BAD };
-
-struct person_in {
-	const char *id, *name; /* borrowed from the document */
-	int64_t departed;      /* 0: active */
-	cp_person *info;       /* tokens derived from the record */
-};
-
-/* State fields a record leaves out are left as the ledger has them: an
- * HR roster that says nothing of locks must not unlock a leaver's account
- * nor clear a must-change flag set at offboarding (R13). */
-struct account_in {
-	const char *name, *scope, *class_name, *owner, *must_change; /* borrowed */
-	cp_account_kind kind;
-	bool otp, locked;
-	int64_t last_change; /* 0: never */
-	bool has_locked, has_must_change, has_last_change;
-	json_t *custodians; /* borrowed array of employee ids, or NULL */
-};
-
-struct import {
-	cp_ledger *l;
-	json_t *doc;
-	struct person_in *people;
-	struct account_in *accounts;
-	size_t npeople, naccounts, ncustodians;
-	json_t *person_at;  /* employee id -> index in people: a hash table */
-	json_t *account_at; /* name KEY_SEP scope -> index in accounts */
-	json_t *in_ledger;  /* employee id -> whether the ledger knows it (cache) */
-	json_t *gone;       /* employee ids the ledger knows as departed; NULL: not read yet */
-	json_t *name_at;    /* name -> index in names: tokens of a name, derived once */
-	cp_person **names;
-	size_t nnames, names_cap;
-	FILE *problems; /* every problem, one per line */
-	char *text;     /* what problems wrote */
-	size_t text_len;
-	size_t nproblems;
-	int fatal; /* a cp_error that stopped validation (out of memory, I/O) */
-};
 
 /* ------------------------------------------------------------------ */
 /* Problems                                                            */
@@ -81,8 +31,7 @@ struct import {
 
 /* Record one problem as "rec.field: message"; rec "" is the document
  * itself, field NULL the whole record. */
-__attribute__((format(printf, 4, 5))) static void problem(struct import *im, const char *rec,
-                                                          const char *field, const char *fmt, ...)
+void lj_problem(struct import *im, const char *rec, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 	if (im->nproblems++ > 0)
@@ -109,17 +58,23 @@ static bool control_at(const char *s, size_t i)
 	return c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char)s[i + 1] < 0xa0);
 }
 
-/* Text of an id, a name, a scope, a class or a reason: 1 to TEXT_MAX
- * bytes without control characters (jansson has checked the UTF-8). The
- * ledger refuses the same, but only now can the record be named. */
-static bool valid_text(const char *s, size_t len)
+/* 1 to max bytes without control characters (jansson has checked the
+ * UTF-8). The ledger refuses the same, but only now can the record be
+ * named. */
+bool lj_text_ok(const char *s, size_t len, size_t max)
 {
-	if (len == 0 || len > TEXT_MAX)
+	if (len == 0 || len > max)
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (control_at(s, i))
 			return false;
 	return true;
+}
+
+/* Text of an id, a name, a scope, a class or a reason. */
+static bool valid_text(const char *s, size_t len)
+{
+	return lj_text_ok(s, len, TEXT_MAX);
 }
 
 /* Whether s may be repeated in a message: short, no control characters
@@ -130,14 +85,14 @@ static bool showable(const char *s)
 	return n <= SHOWN_MAX && valid_text(s, n);
 }
 
-static const char *shown(const char *s)
+const char *lj_shown(const char *s)
 {
 	return showable(s) ? s : "...";
 }
 
 /* Report every key of obj that is not in allowed (NULL-terminated): a
  * misspelt "custodian" must not silently drop the custodians. */
-static void check_keys(struct import *im, json_t *obj, const char *rec, const char *const *allowed)
+void lj_check_keys(struct import *im, json_t *obj, const char *rec, const char *const *allowed)
 {
 	const char *key;
 	json_t *value;
@@ -149,31 +104,32 @@ static void check_keys(struct import *im, json_t *obj, const char *rec, const ch
 		if (allowed[i] != NULL)
 			continue;
 		if (showable(key))
-			problem(im, rec, NULL, _("unknown field \"%s\""), key);
+			lj_problem(im, rec, NULL, _("unknown field \"%s\""), key);
 		else
-			problem(im, rec, NULL, "%s", _("unknown field"));
+			lj_problem(im, rec, NULL, "%s", _("unknown field"));
 	}
 }
 
 /* Read text field key of obj into *out. Absent (or null, when NULLABLE)
  * leaves *out alone and is a problem only when REQUIRED. */
-static int text_field(struct import *im, json_t *obj, const char *rec, const char *key, int flags,
-                      const char **out)
+int lj_text_field(struct import *im, json_t *obj, const char *rec, const char *key, int flags,
+                  const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	if (v == NULL || (json_is_null(v) && (flags & NULLABLE))) {
 		if (flags & REQUIRED)
-			problem(im, rec, key, "%s", _("required field is missing"));
+			lj_problem(im, rec, key, "%s", _("required field is missing"));
 		return F_ABSENT;
 	}
 	if (!json_is_string(v)) {
-		problem(im, rec, key, "%s",
-		        flags & NULLABLE ? _("must be a string or null") : _("must be a string"));
+		lj_problem(im, rec, key, "%s",
+		           flags & NULLABLE ? _("must be a string or null")
+		                            : _("must be a string"));
 		return F_BAD;
 	}
 	if (!valid_text(json_string_value(v), json_string_length(v))) {
-		problem(im, rec, key, _("must be 1 to %d bytes of text without control characters"),
-		        TEXT_MAX);
+		lj_problem(im, rec, key,
+		           _("must be 1 to %d bytes of text without control characters"), TEXT_MAX);
 		return F_BAD;
 	}
 	*out = json_string_value(v);
@@ -188,18 +144,18 @@ static bool bool_field(struct import *im, json_t *obj, const char *rec, const ch
 	if (v == NULL)
 		return false;
 	if (!json_is_boolean(v))
-		problem(im, rec, key, "%s", _("must be true or false"));
+		lj_problem(im, rec, key, "%s", _("must be true or false"));
 	else
 		*out = json_is_true(v);
 	return true;
 }
 
 /* An optional array; NULL if absent or (reported) not an array. */
-static json_t *array_field(struct import *im, json_t *obj, const char *rec, const char *key)
+json_t *lj_array_field(struct import *im, json_t *obj, const char *rec, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 	if (v != NULL && !json_is_array(v)) {
-		problem(im, rec, key, "%s", _("must be an array"));
+		lj_problem(im, rec, key, "%s", _("must be an array"));
 		return NULL;
 	}
 	return v;
@@ -257,18 +213,17 @@ static bool parse_time(const char *s, int64_t *out)
 }
 
 /* A moment (see parse_time) or null; absent or null leave *out at 0. */
-static int time_field(struct import *im, json_t *obj, const char *rec, const char *key,
-                      int64_t *out)
+int lj_time_field(struct import *im, json_t *obj, const char *rec, const char *key, int64_t *out)
 {
 	const char *s = NULL;
 	*out = 0;
-	int f = text_field(im, obj, rec, key, NULLABLE, &s);
+	int f = lj_text_field(im, obj, rec, key, NULLABLE, &s);
 	if (f != F_OK)
 		return f;
 	if (parse_time(s, out))
 		return F_OK;
-	problem(im, rec, key, "%s",
-	        _("not a date: write YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD"));
+	lj_problem(im, rec, key, "%s",
+	           _("not a date: write YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD"));
 	return F_BAD;
 }
 
@@ -276,8 +231,9 @@ static int time_field(struct import *im, json_t *obj, const char *rec, const cha
 /* People                                                              */
 /* ------------------------------------------------------------------ */
 
-static const char *const person_keys[] = {"employee_id", "name",     "latin_name", "status",
-                                          "departed_at", "personal", "tokens",     NULL};
+static const char *const person_keys[] = {"employee_id", "name",        "latin_name",
+                                          "status",      "departed_at", "personal",
+                                          "tokens",      "groups",      NULL};
 /* Facts of "personal", each a string or an array of strings. Names and
  * the employee id have their own fields. */
 static const char *const personal_keys[] = {"birthday", "phone",    "email",
@@ -342,7 +298,7 @@ static void add_fact(struct import *im, struct person_in *p, const char *rec, co
 	if (rc == CP_ERR_NOMEM)
 		im->fatal = rc;
 	else if (rc != CP_OK)
-		problem(im, rec, field, "%s", msg != NULL ? msg : cp_strerror(rc));
+		lj_problem(im, rec, field, "%s", msg != NULL ? msg : cp_strerror(rc));
 	free(msg);
 }
 
@@ -357,7 +313,7 @@ static void add_personal(struct import *im, struct person_in *p, const char *rec
 		return;
 	}
 	if (!json_is_array(v)) {
-		problem(im, rec, field, "%s", _("must be a string or an array of strings"));
+		lj_problem(im, rec, field, "%s", _("must be a string or an array of strings"));
 		return;
 	}
 	size_t i;
@@ -368,7 +324,7 @@ static void add_personal(struct import *im, struct person_in *p, const char *rec
 		if (json_is_string(e))
 			add_fact(im, p, rec, field, key, json_string_value(e));
 		else
-			problem(im, rec, field, "%s", _("must be a string"));
+			lj_problem(im, rec, field, "%s", _("must be a string"));
 	}
 }
 
@@ -378,12 +334,12 @@ static void person_personal(struct import *im, json_t *obj, const char *rec, str
 	if (personal == NULL)
 		return;
 	if (!json_is_object(personal)) {
-		problem(im, rec, "personal", "%s", _("must be an object"));
+		lj_problem(im, rec, "personal", "%s", _("must be an object"));
 		return;
 	}
 	char sub[48];
 	snprintf(sub, sizeof sub, "%s.personal", rec);
-	check_keys(im, personal, sub, personal_keys);
+	lj_check_keys(im, personal, sub, personal_keys);
 	for (size_t k = 0; personal_keys[k] != NULL; k++) {
 		json_t *v = json_object_get(personal, personal_keys[k]);
 		if (v != NULL)
@@ -394,7 +350,7 @@ static void person_personal(struct import *im, json_t *obj, const char *rec, str
 /* "tokens": already derived tokens, as export writes them. */
 static void person_tokens(struct import *im, json_t *obj, const char *rec, struct person_in *p)
 {
-	json_t *tokens = array_field(im, obj, rec, "tokens");
+	json_t *tokens = lj_array_field(im, obj, rec, "tokens");
 	size_t i;
 	json_t *t;
 	json_array_foreach(tokens, i, t)
@@ -403,9 +359,10 @@ static void person_tokens(struct import *im, json_t *obj, const char *rec, struc
 		snprintf(field, sizeof field, "tokens[%zu]", i);
 		if (!json_is_string(t) ||
 		    cp_person_add_token(p->info, json_string_value(t)) != CP_OK)
-			problem(im, rec, field, "%s",
-			        _("not a token: 3 to 64 lower-case letters and digits, or ^ and 2 "
-			          "to 64 letters"));
+			lj_problem(
+			    im, rec, field, "%s",
+			    _("not a token: 3 to 64 lower-case letters and digits, or ^ and 2 "
+			      "to 64 letters"));
 	}
 }
 
@@ -438,7 +395,7 @@ static void person_info(struct import *im, json_t *obj, const char *rec, struct 
 	keep_ledger_tokens(im, obj, p);
 	if (p->name != NULL)
 		add_fact(im, p, rec, "name", "name", p->name);
-	if (text_field(im, obj, rec, "latin_name", OPTIONAL, &latin) == F_OK)
+	if (lj_text_field(im, obj, rec, "latin_name", OPTIONAL, &latin) == F_OK)
 		add_fact(im, p, rec, "latin_name", "name", latin);
 	if (p->id != NULL)
 		add_fact(im, p, rec, "employee_id", "employee_id", p->id);
@@ -449,22 +406,22 @@ static void person_info(struct import *im, json_t *obj, const char *rec, struct 
 static void person_status(struct import *im, json_t *obj, const char *rec, struct person_in *p)
 {
 	const char *status = "active";
-	if (text_field(im, obj, rec, "status", OPTIONAL, &status) == F_BAD)
+	if (lj_text_field(im, obj, rec, "status", OPTIONAL, &status) == F_BAD)
 		return;
 	bool departed = strcmp(status, "departed") == 0;
 	if (!departed && strcmp(status, "active") != 0) {
-		problem(im, rec, "status",
-		        _("unknown status \"%s\" (expected \"active\" or \"departed\")"),
-		        shown(status));
+		lj_problem(im, rec, "status",
+		           _("unknown status \"%s\" (expected \"active\" or \"departed\")"),
+		           lj_shown(status));
 		return;
 	}
-	int f = time_field(im, obj, rec, "departed_at", &p->departed);
+	int f = lj_time_field(im, obj, rec, "departed_at", &p->departed);
 	if (departed && f == F_ABSENT)
-		problem(im, rec, "departed_at", "%s",
-		        _("a departed person needs the date of departure"));
+		lj_problem(im, rec, "departed_at", "%s",
+		           _("a departed person needs the date of departure"));
 	else if (!departed && f == F_OK)
-		problem(im, rec, "departed_at", "%s",
-		        _("only a departed person has a date of departure"));
+		lj_problem(im, rec, "departed_at", "%s",
+		           _("only a departed person has a date of departure"));
 	if (!departed)
 		p->departed = 0;
 }
@@ -475,9 +432,9 @@ static void register_person(struct import *im, const char *rec, size_t i)
 	const char *id = im->people[i].id;
 	json_t *first = json_object_get(im->person_at, id);
 	if (first != NULL) {
-		problem(im, rec, "employee_id",
-		        _("employee id \"%s\" is listed twice (first in people[%lld])"), shown(id),
-		        (long long)json_integer_value(first));
+		lj_problem(im, rec, "employee_id",
+		           _("employee id \"%s\" is listed twice (first in people[%lld])"),
+		           lj_shown(id), (long long)json_integer_value(first));
 		return;
 	}
 	if (json_object_set_new(im->person_at, id, json_integer((json_int_t)i)) != 0)
@@ -490,14 +447,15 @@ static void check_person(struct import *im, json_t *obj, size_t i)
 	struct person_in *p = &im->people[i];
 	snprintf(rec, sizeof rec, "people[%zu]", i);
 	if (!json_is_object(obj)) {
-		problem(im, rec, NULL, "%s", _("must be an object"));
+		lj_problem(im, rec, NULL, "%s", _("must be an object"));
 		return;
 	}
-	check_keys(im, obj, rec, person_keys);
-	text_field(im, obj, rec, "employee_id", REQUIRED, &p->id);
-	text_field(im, obj, rec, "name", REQUIRED, &p->name);
+	lj_check_keys(im, obj, rec, person_keys);
+	lj_text_field(im, obj, rec, "employee_id", REQUIRED, &p->id);
+	lj_text_field(im, obj, rec, "name", REQUIRED, &p->name);
 	person_status(im, obj, rec, p);
 	person_info(im, obj, rec, p);
+	lj_person_groups(im, obj, rec, p);
 	if (p->id != NULL)
 		register_person(im, rec, i);
 }
@@ -506,9 +464,9 @@ static void check_person(struct import *im, json_t *obj, size_t i)
 /* Accounts                                                            */
 /* ------------------------------------------------------------------ */
 
-static const char *const account_keys[] = {"name",        "scope",        "class",      "kind",
-                                           "owner",       "other_owners", "otp",        "locked",
-                                           "last_change", "must_change",  "custodians", NULL};
+static const char *const account_keys[] = {
+    "name",        "scope",       "class",      "kind",   "owner", "other_owners", "otp", "locked",
+    "last_change", "must_change", "custodians", "review", NULL};
 
 /* Whether the file or the ledger knows the person with this id. */
 static bool person_known(struct import *im, const char *id)
@@ -563,39 +521,41 @@ static bool departed(struct import *im, const char *id)
 static void account_kind(struct import *im, json_t *obj, const char *rec, struct account_in *a)
 {
 	const char *kind = NULL;
-	if (text_field(im, obj, rec, "kind", REQUIRED, &kind) != F_OK)
+	if (lj_text_field(im, obj, rec, "kind", REQUIRED, &kind) != F_OK)
 		return;
 	for (int k = CP_ACCOUNT_PERSONAL; k <= CP_ACCOUNT_BREAK_GLASS; k++)
 		if (strcmp(kind, cp_account_kind_name((cp_account_kind)k)) == 0) {
 			a->kind = (cp_account_kind)k;
 			return;
 		}
-	problem(im, rec, "kind",
-	        _("unknown kind \"%s\" (expected \"personal\", \"service\" or \"break-glass\")"),
-	        shown(kind));
+	lj_problem(im, rec, "kind",
+	           _("unknown kind \"%s\" (expected \"personal\", \"service\" or \"break-glass\")"),
+	           lj_shown(kind));
 }
 
 static void account_class(struct import *im, json_t *obj, const char *rec, struct account_in *a)
 {
-	if (text_field(im, obj, rec, "class", REQUIRED, &a->class_name) != F_OK)
+	if (lj_text_field(im, obj, rec, "class", REQUIRED, &a->class_name) != F_OK)
 		return;
 	if (cp_config_class(cp_ledger_config(im->l), a->class_name) == NULL)
-		problem(im, rec, "class", _("unknown account class \"%s\""), shown(a->class_name));
+		lj_problem(im, rec, "class", _("unknown account class \"%s\""),
+		           lj_shown(a->class_name));
 }
 
 /* One owner (R12): an id of a person in the file or in the ledger. */
 static void account_owner(struct import *im, json_t *obj, const char *rec, struct account_in *a)
 {
-	if (text_field(im, obj, rec, "owner", NULLABLE, &a->owner) == F_OK &&
+	if (lj_text_field(im, obj, rec, "owner", NULLABLE, &a->owner) == F_OK &&
 	    !person_known(im, a->owner))
-		problem(im, rec, "owner",
-		        _("no person with employee id \"%s\" in the file or the ledger"),
-		        shown(a->owner));
-	json_t *others = array_field(im, obj, rec, "other_owners");
+		lj_problem(im, rec, "owner",
+		           _("no person with employee id \"%s\" in the file or the ledger"),
+		           lj_shown(a->owner));
+	json_t *others = lj_array_field(im, obj, rec, "other_owners");
 	if (json_array_size(others) > 0)
-		problem(im, rec, "other_owners", "%s",
-		        _("the account is claimed by more than one person; an account has exactly "
-		          "one owner (R12), so an import cannot make it shared"));
+		lj_problem(
+		    im, rec, "other_owners", "%s",
+		    _("the account is claimed by more than one person; an account has exactly "
+		      "one owner (R12), so an import cannot make it shared"));
 }
 
 /* One custodian: known, not a leaver (R13), not listed twice. */
@@ -606,28 +566,28 @@ static void check_custodian(struct import *im, const char *rec, json_t *list, si
 	json_t *e = json_array_get(list, i);
 	const char *id = json_string_value(e);
 	if (id == NULL || !valid_text(id, json_string_length(e))) {
-		problem(im, rec, field, "%s", _("must be an employee id"));
+		lj_problem(im, rec, field, "%s", _("must be an employee id"));
 		return;
 	}
 	for (size_t j = 0; j < i; j++)
 		if (json_equal(json_array_get(list, j), e)) {
-			problem(im, rec, field, _("\"%s\" is listed twice"), shown(id));
+			lj_problem(im, rec, field, _("\"%s\" is listed twice"), lj_shown(id));
 			return;
 		}
 	if (!person_known(im, id))
-		problem(im, rec, field,
-		        _("no person with employee id \"%s\" in the file or the ledger"),
-		        shown(id));
+		lj_problem(im, rec, field,
+		           _("no person with employee id \"%s\" in the file or the ledger"),
+		           lj_shown(id));
 	else if (departed(im, id))
-		problem(im, rec, field,
-		        _("\"%s\" has departed: a leaver keeps no custodian link (R13)"),
-		        shown(id));
+		lj_problem(im, rec, field,
+		           _("\"%s\" has departed: a leaver keeps no custodian link (R13)"),
+		           lj_shown(id));
 }
 
 static void account_custodians(struct import *im, json_t *obj, const char *rec,
                                struct account_in *a)
 {
-	a->custodians = array_field(im, obj, rec, "custodians");
+	a->custodians = lj_array_field(im, obj, rec, "custodians");
 	for (size_t i = 0; i < json_array_size(a->custodians); i++)
 		check_custodian(im, rec, a->custodians, i);
 	im->ncustodians += json_array_size(a->custodians);
@@ -639,10 +599,10 @@ static void account_state(struct import *im, json_t *obj, const char *rec, struc
 	a->has_locked = bool_field(im, obj, rec, "locked", &a->locked);
 	/* A future date (2062 for 2026) would keep the account from ever
 	 * expiring; a day of slack allows for clocks and zones. */
-	if (time_field(im, obj, rec, "last_change", &a->last_change) == F_OK &&
+	if (lj_time_field(im, obj, rec, "last_change", &a->last_change) == F_OK &&
 	    a->last_change > (int64_t)time(NULL) + 86400)
-		problem(im, rec, "last_change", "%s", _("the date is in the future"));
-	text_field(im, obj, rec, "must_change", NULLABLE, &a->must_change);
+		lj_problem(im, rec, "last_change", "%s", _("the date is in the future"));
+	lj_text_field(im, obj, rec, "must_change", NULLABLE, &a->must_change);
 	/* null is a value here: "never" and "no flag". */
 	a->has_last_change = json_object_get(obj, "last_change") != NULL;
 	a->has_must_change = json_object_get(obj, "must_change") != NULL;
@@ -660,11 +620,11 @@ static void register_account(struct import *im, const char *rec, size_t i)
 	}
 	json_t *first = json_object_get(im->account_at, key);
 	if (first != NULL)
-		problem(
+		lj_problem(
 		    im, rec, NULL,
 		    _("account \"%s\" with scope \"%s\" is listed twice (first in accounts[%lld]); "
 		      "an account has exactly one record and one owner (R12)"),
-		    shown(a->name), shown(a->scope), (long long)json_integer_value(first));
+		    lj_shown(a->name), lj_shown(a->scope), (long long)json_integer_value(first));
 	else if (json_object_set_new(im->account_at, key, json_integer((json_int_t)i)) != 0)
 		im->fatal = CP_ERR_NOMEM;
 	free(key);
@@ -676,18 +636,19 @@ static void check_account(struct import *im, json_t *obj, size_t i)
 	struct account_in *a = &im->accounts[i];
 	snprintf(rec, sizeof rec, "accounts[%zu]", i);
 	if (!json_is_object(obj)) {
-		problem(im, rec, NULL, "%s", _("must be an object"));
+		lj_problem(im, rec, NULL, "%s", _("must be an object"));
 		return;
 	}
-	check_keys(im, obj, rec, account_keys);
+	lj_check_keys(im, obj, rec, account_keys);
 	a->scope = "*";
-	bool named = text_field(im, obj, rec, "name", REQUIRED, &a->name) == F_OK;
-	bool scoped = text_field(im, obj, rec, "scope", OPTIONAL, &a->scope) != F_BAD;
+	bool named = lj_text_field(im, obj, rec, "name", REQUIRED, &a->name) == F_OK;
+	bool scoped = lj_text_field(im, obj, rec, "scope", OPTIONAL, &a->scope) != F_BAD;
 	account_class(im, obj, rec, a);
 	account_kind(im, obj, rec, a);
 	account_owner(im, obj, rec, a);
 	account_custodians(im, obj, rec, a);
 	account_state(im, obj, rec, a);
+	lj_account_review(im, obj, rec, a);
 	if (named && scoped)
 		register_account(im, rec, i);
 }
@@ -733,7 +694,7 @@ static bool parse_document(struct import *im, const char *json, size_t len)
 		im->fatal = CP_ERR_NOMEM;
 	char where[64];
 	snprintf(where, sizeof where, _("line %d, column %d"), err.line, err.column);
-	problem(im, where, NULL, _("not a valid JSON document: %s"), json_error_reason(&err));
+	lj_problem(im, where, NULL, _("not a valid JSON document: %s"), json_error_reason(&err));
 	return false;
 }
 
@@ -741,29 +702,29 @@ static void check_header(struct import *im)
 {
 	static const char *const top_keys[] = {"format", "version", "people", "accounts", NULL};
 	const char *format = NULL;
-	check_keys(im, im->doc, "", top_keys);
-	if (text_field(im, im->doc, "", "format", REQUIRED, &format) == F_OK &&
+	lj_check_keys(im, im->doc, "", top_keys);
+	if (lj_text_field(im, im->doc, "", "format", REQUIRED, &format) == F_OK &&
 	    strcmp(format, LEDGER_FORMAT) != 0)
-		problem(im, "", "format", _("must be \"%s\""), LEDGER_FORMAT);
+		lj_problem(im, "", "format", _("must be \"%s\""), LEDGER_FORMAT);
 	json_t *version = json_object_get(im->doc, "version");
 	if (version == NULL)
-		problem(im, "", "version", "%s", _("required field is missing"));
+		lj_problem(im, "", "version", "%s", _("required field is missing"));
 	else if (!json_is_integer(version) || json_integer_value(version) != LEDGER_VERSION)
-		problem(im, "", "version",
-		        _("unsupported version (this credpolicy reads version %d)"),
-		        LEDGER_VERSION);
+		lj_problem(im, "", "version",
+		           _("unsupported version (this credpolicy reads version %d)"),
+		           LEDGER_VERSION);
 }
 
 /* Validate everything: people first, since accounts refer to them. */
 static void check_document(struct import *im)
 {
 	if (!json_is_object(im->doc)) {
-		problem(im, "", NULL, "%s", _("the document must be a JSON object"));
+		lj_problem(im, "", NULL, "%s", _("the document must be a JSON object"));
 		return;
 	}
 	check_header(im);
-	json_t *people = array_field(im, im->doc, "", "people");
-	json_t *accounts = array_field(im, im->doc, "", "accounts");
+	json_t *people = lj_array_field(im, im->doc, "", "people");
+	json_t *accounts = lj_array_field(im, im->doc, "", "accounts");
 	im->npeople = json_array_size(people);
 	im->naccounts = json_array_size(accounts);
 	im->people = calloc(im->npeople + 1, sizeof(*im->people));
@@ -787,7 +748,7 @@ static int write_failed(struct import *im, const char *list, size_t i, int rc)
 {
 	char rec[32];
 	snprintf(rec, sizeof rec, "%s[%zu]", list, i);
-	problem(im, rec, NULL, _("could not be written to the ledger: %s"), cp_strerror(rc));
+	lj_problem(im, rec, NULL, _("could not be written to the ledger: %s"), cp_strerror(rc));
 	return rc;
 }
 
@@ -796,6 +757,8 @@ static int apply_person(struct import *im, const struct person_in *p, const char
 	int rc = cp_ledger_person_put(im->l, p->id, p->name, p->info, actor);
 	if (rc == CP_OK && p->departed != 0)
 		rc = cp_ledger_person_depart(im->l, p->id, p->departed, actor, NULL);
+	if (rc == CP_OK)
+		rc = lj_apply_groups(im, p, actor);
 	return rc;
 }
 
@@ -815,6 +778,8 @@ static int apply_account(struct import *im, const struct account_in *a, const ch
 		rc = cp_ledger_set_must_change(l, a->name, a->scope, a->must_change, actor, NULL);
 	if (rc == CP_OK && a->has_last_change)
 		rc = cp_ledger_set_last_change(l, a->name, a->scope, a->last_change, actor);
+	if (rc == CP_OK)
+		rc = lj_apply_review(im, a, actor);
 	return rc;
 }
 
@@ -832,8 +797,8 @@ static int apply_all(struct import *im, const char *actor)
 	         im->naccounts, im->ncustodians);
 	rc = cp_ledger_event_add(im->l, "import", NULL, NULL, actor, NULL, detail);
 	if (rc != CP_OK)
-		problem(im, "", NULL, _("the import could not be written to the ledger: %s"),
-		        cp_strerror(rc));
+		lj_problem(im, "", NULL, _("the import could not be written to the ledger: %s"),
+		           cp_strerror(rc));
 	return rc;
 }
 
@@ -842,8 +807,8 @@ static int apply(struct import *im, const char *actor)
 {
 	int rc = cp_ledger_begin(im->l);
 	if (rc != CP_OK) {
-		problem(im, "", NULL, _("the import could not be written to the ledger: %s"),
-		        cp_strerror(rc));
+		lj_problem(im, "", NULL, _("the import could not be written to the ledger: %s"),
+		           cp_strerror(rc));
 		return rc;
 	}
 	rc = apply_all(im, actor);
@@ -970,6 +935,7 @@ struct records {
 	struct record *r;
 	size_t n, cap;
 	int rc;
+	const struct lj_access *acc; /* groups and reviews to attach */
 };
 
 static void records_add(struct records *rs, const char *a, const char *b, json_t *json)
@@ -1053,7 +1019,7 @@ static const char *other_owner_at(const void *a, size_t i)
 }
 
 /* A moment as written in the file, or null for 0 ("never", "active"). */
-static json_t *json_time(int64_t t)
+json_t *lj_time(int64_t t)
 {
 	struct tm tm;
 	char buf[32];
@@ -1075,8 +1041,12 @@ static int person_record(const char *id, const char *name, int64_t departed, con
 	struct records *rs = ctx;
 	json_t *j =
 	    json_pack("{s:s, s:s, s:s, s:o, s:o}", "employee_id", id, "name", name, "status",
-	              departed != 0 ? "departed" : "active", "departed_at", json_time(departed),
+	              departed != 0 ? "departed" : "active", "departed_at", lj_time(departed),
 	              "tokens", sorted_strings(info, cp_person_token_count(info), token_at));
+	if (j != NULL && lj_attach_groups(j, rs->acc, id) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
 	records_add(rs, id, "", j);
 	return rs->rc != CP_OK;
 }
@@ -1091,12 +1061,17 @@ static int account_record(const cp_account *a, void *ctx)
 	              cp_account_class(a), "kind", cp_account_kind_name(cp_account_kind_of(a)),
 	              "owner", json_text_or_null(owners > 0 ? cp_account_owner(a, 0) : NULL), "otp",
 	              (int)cp_account_otp(a), "locked", (int)cp_account_locked(a), "last_change",
-	              json_time(cp_account_last_change(a)), "must_change",
+	              lj_time(cp_account_last_change(a)), "must_change",
 	              json_text_or_null(cp_account_must_change(a)), "custodians",
 	              sorted_strings(a, cp_account_custodian_count(a), custodian_at));
 	if (j != NULL && owners > 1 &&
 	    json_object_set_new(j, "other_owners", sorted_strings(a, owners - 1, other_owner_at)) !=
 	        0) {
+		json_decref(j);
+		j = NULL;
+	}
+	if (j != NULL &&
+	    lj_attach_review(j, rs->acc, cp_account_name(a), cp_account_scope(a)) != 0) {
 		json_decref(j);
 		j = NULL;
 	}
@@ -1195,8 +1170,11 @@ CP_EXPORT int cp_ledger_export_json(cp_ledger *l, char **out, size_t *len)
 		return CP_ERR_INVAL;
 	*out = NULL;
 	*len = 0;
-	struct records people = {0}, accounts = {0};
-	int rc = cp_ledger_people(l, person_record, &people);
+	struct lj_access acc = {0};
+	struct records people = {.acc = &acc}, accounts = {.acc = &acc};
+	int rc = lj_access_read(l, &acc);
+	if (rc == CP_OK)
+		rc = cp_ledger_people(l, person_record, &people);
 	if (rc == CP_OK)
 		rc = people.rc;
 	if (rc == CP_OK)
@@ -1208,5 +1186,6 @@ CP_EXPORT int cp_ledger_export_json(cp_ledger *l, char **out, size_t *len)
 	wipe_tokens(&people);
 	records_free(&people);
 	records_free(&accounts);
+	lj_access_free(&acc);
 	return rc;
 }

@@ -56,6 +56,7 @@ expect_grep "'--bogus'" "$tmp/err" "unknown option named"
 "$CP" ledger export --dry-run >/dev/null 2>&1; expect_status 2 $? "export takes no --dry-run"
 "$CP" status >/dev/null 2>&1; expect_status 2 $? "status without USER"
 "$CP" events --since yesterday >/dev/null 2>&1; expect_status 2 $? "events: bad --since"
+"$CP" events --since 2026-02-30 >/dev/null 2>&1; expect_status 2 $? "events: --since February 30th is no date"
 "$CP" events verify --account x >/dev/null 2>&1; expect_status 2 $? "verify takes no filter"
 
 # ---- init ----

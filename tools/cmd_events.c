@@ -54,27 +54,6 @@ static void verify_usage(FILE *out)
 	      out);
 }
 
-/* A UTC moment; fields that do not survive a round trip through timegm
- * (February 30th) make it invalid. */
-static bool parse_date(const char *s, int64_t *out)
-{
-	struct tm tm, back;
-	memset(&tm, 0, sizeof tm);
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0') {
-		memset(&tm, 0, sizeof tm);
-		end = strptime(s, "%Y-%m-%d", &tm);
-	}
-	if (end == NULL || *end != '\0')
-		return false;
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL || back.tm_mday != tm.tm_mday ||
-	    back.tm_mon != tm.tm_mon)
-		return false;
-	*out = (int64_t)t;
-	return true;
-}
-
 /* Options of both commands; verify takes no filter. Returns -1 after
  * --help. */
 static int parse_events_args(int argc, char **argv, const char *sub, bool filters,
@@ -111,7 +90,7 @@ static int parse_events_args(int argc, char **argv, const char *sub, bool filter
 			(filters ? events_usage : verify_usage)(stdout);
 			return -1;
 		case 's':
-			if (!parse_date(optarg, &o->since))
+			if (!tool_parse_date(optarg, &o->since))
 				return tool_usage_error(sub,
 				                        _("invalid date '%s' (expected YYYY-MM-DD "
 				                          "or YYYY-MM-DDTHH:MM:SSZ)"),

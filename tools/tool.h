@@ -7,6 +7,7 @@
 #include <libintl.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The tool owns its process: it sets the text domain in main(). */
@@ -23,6 +24,8 @@ int cmd_ledger(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_report(int argc, char **argv);      /* issue 7 */
+int cmd_review(int argc, char **argv);      /* issue 7 */
 
 /* A subcommand of a command ("dict build", "ledger import"). */
 struct tool_subcommand {
@@ -70,6 +73,10 @@ int tool_read_secret_tty(const char *prompt, size_t max, char **line, size_t *le
 
 /* Write s as a JSON string literal (with quotes) to f. */
 void tool_json_string(FILE *f, const char *s);
+
+/* A UTC moment, "YYYY-MM-DD" (midnight) or "YYYY-MM-DDTHH:MM:SSZ", after
+ * the epoch, into *out; false for anything else (February 30th). */
+bool tool_parse_date(const char *s, int64_t *out);
 
 /* Progress display on stderr, only when stderr is a terminal. */
 typedef struct tool_progress {

@@ -243,3 +243,26 @@ void tool_progress_end(tool_progress *p, unsigned long long done)
 	double secs = now_seconds() - p->started;
 	fprintf(stderr, "\r%s: %llu (%.1f s)   \n", p->what, done, secs);
 }
+
+/* A UTC moment, "YYYY-MM-DD" (midnight) or "YYYY-MM-DDTHH:MM:SSZ"; fields
+ * that do not survive a round trip through timegm (February 30th) make it
+ * invalid, and so does the epoch (0 means "now" or "never" in the ledger). */
+bool tool_parse_date(const char *s, int64_t *out)
+{
+	struct tm tm, back;
+	memset(&tm, 0, sizeof tm);
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (end == NULL || *end != '\0')
+		return false;
+	int mday = tm.tm_mday, mon = tm.tm_mon; /* timegm normalises tm */
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || t <= 0 || gmtime_r(&t, &back) == NULL || back.tm_mday != mday ||
+	    back.tm_mon != mon)
+		return false;
+	*out = (int64_t)t;
+	return true;
+}
