@@ -136,6 +136,12 @@ int ledger_check_text(const char *s, size_t max, bool required, bool free_text)
 	return CP_OK;
 }
 
+int ledger_check_audit(const char *actor, const char *ticket)
+{
+	int rc = ledger_check_text(actor, LEDGER_TEXT_MAX, false, true);
+	return rc == CP_OK ? ledger_check_text(ticket, LEDGER_TEXT_MAX, false, true) : rc;
+}
+
 /* ------------------------------------------------------------ transactions */
 
 /* Inside an explicit transaction, notice one that SQLite rolled back by

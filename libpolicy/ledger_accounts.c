@@ -99,9 +99,7 @@ static int check_account_args(const char *name, const char *scope, const char *a
 	if (rc == CP_OK && scope != NULL)
 		rc = ledger_check_text(scope, LEDGER_ID_MAX, true, false);
 	if (rc == CP_OK)
-		rc = ledger_check_text(actor, LEDGER_TEXT_MAX, false, true);
-	if (rc == CP_OK)
-		rc = ledger_check_text(ticket, LEDGER_TEXT_MAX, false, true);
+		rc = ledger_check_audit(actor, ticket);
 	return rc;
 }
 
@@ -469,9 +467,7 @@ CP_EXPORT int cp_ledger_person_depart(cp_ledger *l, const char *employee_id, int
 		return CP_ERR_INVAL;
 	int rc = ledger_check_text(employee_id, LEDGER_ID_MAX, true, false);
 	if (rc == CP_OK)
-		rc = ledger_check_text(actor, LEDGER_TEXT_MAX, false, true);
-	if (rc == CP_OK)
-		rc = ledger_check_text(ticket, LEDGER_TEXT_MAX, false, true);
+		rc = ledger_check_audit(actor, ticket);
 	if (rc == CP_OK)
 		rc = ledger_write_begin(l);
 	if (rc != CP_OK)

@@ -153,6 +153,9 @@ void ledger_read_end(cp_ledger *l, bool started);
  * (tab allowed when free_text), at most max bytes. NULL or "" is
  * CP_ERR_INVAL when required. */
 int ledger_check_text(const char *s, size_t max, bool required, bool free_text);
+/* The actor and the ticket of an audited call: both optional free text of
+ * at most LEDGER_TEXT_MAX bytes. */
+int ledger_check_audit(const char *actor, const char *ticket);
 
 /* ---- ledger_schema.c ---- */
 

@@ -27,15 +27,6 @@ static bool has_tables(const cp_ledger *l)
 	return l->schema_version >= SCHEMA_REVIEWS;
 }
 
-/* Step st for at most one row: CP_OK on a row, CP_ERR_NOTFOUND on none. */
-static int step_row(sqlite3_stmt *st)
-{
-	int src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		return CP_OK;
-	return src == SQLITE_DONE ? CP_ERR_NOTFOUND : ledger_rc(src);
-}
-
 /* ------------------------------------------------------------ reviews (R19) */
 
 /* The review on record for account id: *when 0 when none. */
@@ -65,7 +56,7 @@ static int review_read(cp_ledger *l, int64_t account, struct review_row *r)
 	if (st == NULL)
 		return rc;
 	sqlite3_bind_int64(st, 1, account);
-	rc = step_row(st);
+	rc = ledger_step_row(st);
 	if (rc == CP_OK) {
 		r->when = sqlite3_column_int64(st, 0);
 		r->reviewer = strdup(ledger_col_text(st, 1));
@@ -154,9 +145,7 @@ CP_EXPORT int cp_ledger_review(cp_ledger *l, const char *name, const char *scope
 	if (rc == CP_OK)
 		rc = ledger_check_text(note, LEDGER_TEXT_MAX, false, false);
 	if (rc == CP_OK)
-		rc = ledger_check_text(actor, LEDGER_TEXT_MAX, false, true);
-	if (rc == CP_OK)
-		rc = ledger_check_text(ticket, LEDGER_TEXT_MAX, false, true);
+		rc = ledger_check_audit(actor, ticket);
 	if (rc == CP_OK)
 		rc = ledger_write_begin(l);
 	if (rc != CP_OK)
@@ -212,7 +201,7 @@ CP_EXPORT int cp_ledger_reviews(cp_ledger *l,
 	                                      " ORDER BY a.name, a.scope",
 	                                      -1, &st, NULL));
 	bool stop = false;
-	while (rc == CP_OK && !stop && (rc = step_row(st)) == CP_OK)
+	while (rc == CP_OK && !stop && (rc = ledger_step_row(st)) == CP_OK)
 		stop =
 		    fn(ledger_col_text(st, 0), ledger_col_text(st, 1), sqlite3_column_int64(st, 2),
 		       ledger_col_text(st, 3), ledger_col_text(st, 4), ctx) != 0;
@@ -235,9 +224,7 @@ static int check_membership_args(const char *employee_id, const char *group, con
 	if (rc == CP_OK && scope != NULL)
 		rc = ledger_check_text(scope, LEDGER_ID_MAX, true, false);
 	if (rc == CP_OK)
-		rc = ledger_check_text(actor, LEDGER_TEXT_MAX, false, true);
-	if (rc == CP_OK)
-		rc = ledger_check_text(ticket, LEDGER_TEXT_MAX, false, true);
+		rc = ledger_check_audit(actor, ticket);
 	return rc;
 }
 
@@ -256,7 +243,7 @@ static int membership_source(cp_ledger *l, int64_t person, const char *group, co
 	sqlite3_bind_int64(st, 1, person);
 	ledger_bind_text(st, 2, group);
 	ledger_bind_text(st, 3, scope);
-	rc = step_row(st);
+	rc = ledger_step_row(st);
 	if (rc == CP_OK)
 		snprintf(source, 16, "%s", ledger_col_text(st, 0));
 	sqlite3_reset(st);
@@ -359,7 +346,7 @@ CP_EXPORT int cp_ledger_memberships(cp_ledger *l, const char *employee_id,
 	if (rc == CP_OK && employee_id != NULL)
 		ledger_bind_text(st, 1, employee_id);
 	bool stop = false;
-	while (rc == CP_OK && !stop && (rc = step_row(st)) == CP_OK)
+	while (rc == CP_OK && !stop && (rc = ledger_step_row(st)) == CP_OK)
 		stop = fn(ledger_col_text(st, 0), ledger_col_text(st, 1), ledger_col_text(st, 2),
 		          ledger_col_text(st, 3), ctx) != 0;
 	sqlite3_finalize(st);
