@@ -53,6 +53,45 @@ enum key_id {
 	K_ROLES_DB_ADMIN,
 	K_OFFBOARD_TRANSFER,
 	/* ---- issue 5: [ldap] keys go here ---- */
+	K_LDAP_URI,
+	K_LDAP_BASE,
+	K_LDAP_PERSON_BASE,
+	K_LDAP_ACCOUNT_BASE,
+	K_LDAP_GROUP_BASE,
+	K_LDAP_PERSON_FILTER,
+	K_LDAP_ACCOUNT_FILTER,
+	K_LDAP_GROUP_FILTER,
+	K_LDAP_STARTTLS,
+	K_LDAP_TLS_CA,
+	K_LDAP_TLS_VERIFY,
+	K_LDAP_BIND_DN,
+	K_LDAP_BIND_PASSWORD_FILE,
+	K_LDAP_SASL_MECH,
+	K_LDAP_TIMEOUT,
+	K_LDAP_PAGE_SIZE,
+	K_LDAP_SYNC_MODE,
+	K_LDAP_FULL_EVERY,
+	K_MAP_EMPLOYEE_ID,
+	K_MAP_DISPLAY_NAME,
+	K_MAP_NAME,
+	K_MAP_PHONE,
+	K_MAP_BIRTHDAY,
+	K_MAP_ID_CARD,
+	K_MAP_DEPARTED,
+	K_MAP_ACCOUNT_NAME,
+	K_MAP_SCOPE,
+	K_MAP_CLASS,
+	K_MAP_KIND,
+	K_MAP_OWNER,
+	K_MAP_CUSTODIAN,
+	K_MAP_OTP,
+	K_MAP_MUST_CHANGE,
+	K_MAP_RESET,
+	K_MAP_LOCKED,
+	K_MAP_LAST_CHANGE,
+	K_MAP_GROUP_NAME,
+	K_MAP_GROUP_MEMBER,
+	K_MAP_GROUP_SCOPE,
 	K_COUNT
 };
 
@@ -123,8 +162,16 @@ static const struct cp_class builtin_classes[] = {
 /* ------------------------------------------------------------ key table */
 
 /* KT_STRING: free text of one line (KT_PATH: absolute), kept in
- * cp_config.strval and read with cp_config_value; words[0] is its default. */
-enum key_type { KT_UINT, KT_BOOL, KT_CHOICE, KT_PATH, KT_CLASS_NAME, KT_STRING };
+ * cp_config.strval and read with cp_config_value; words[0] is its default.
+ * The text types of issue 5 ([ldap], [ldap_map]) are kept the same way,
+ * after a check: KT_WORD one of the blank-separated words of words[1],
+ * KT_NUMBER a whole number from min to max, KT_URIS ldap://, ldaps:// or
+ * ldapi:// URIs, KT_FILTER a search filter in parentheses, KT_ATTRS
+ * attribute names, KT_FILE an absolute path. */
+enum key_type {
+	KT_UINT, KT_BOOL, KT_CHOICE, KT_PATH, KT_CLASS_NAME, KT_STRING,
+	KT_WORD, KT_NUMBER, KT_URIS, KT_FILTER, KT_ATTRS, KT_FILE
+};
 
 /* Scopes, as bits: where a key may appear, which keys a section takes. */
 enum {
@@ -135,6 +182,8 @@ enum {
 	IN_ROLES = 1 << 4,
 	IN_OFFBOARD = 1 << 5,
 	/* ---- issue 5: IN_LDAP and its map go here ---- */
+	IN_LDAP = 1 << 6,
+	IN_LDAP_MAP = 1 << 7,
 };
 
 /* What a key's offset is relative to: cp_config, or the class of the scope
@@ -164,6 +213,12 @@ struct key_def {
 
 #define STRING_KEY(name, scope, defval)                                                     \
 	{#name, KT_STRING, scope, ON_CONFIG, 0, 0, 0, {defval, NULL}}
+
+/* issue 5: [ldap] and [ldap_map] keys. */
+#define LDAP_KEY(name, type, defval) {#name, type, IN_LDAP, ON_CONFIG, 0, 0, 0, {defval, NULL}}
+#define LDAP_WORD(name, defval, words) {#name, KT_WORD, IN_LDAP, ON_CONFIG, 0, 0, 0, {defval, words}}
+#define LDAP_NUMBER(name, defval, lo, hi) {#name, KT_NUMBER, IN_LDAP, ON_CONFIG, 0, lo, hi, {defval, NULL}}
+#define MAP_KEY(name, defval) {#name, KT_ATTRS, IN_LDAP_MAP, ON_CONFIG, 0, 0, 0, {defval, NULL}}
 
 static const struct key_def key_defs[K_COUNT] = {
 	[K_INDEX] = {"index", KT_PATH, IN_TOP, ON_CONFIG, offsetof(struct cp_config, index_path),
@@ -208,6 +263,53 @@ static const struct key_def key_defs[K_COUNT] = {
 				 offsetof(struct cp_config, offboard_transfer_lock), 0, 0,
 				 {"must_change", "lock"}},
 	/* ---- issue 5: [ldap] key definitions go here ---- */
+	/* [ldap]: the directory the sync reads (credpolicy-sync(1)). Unset
+	 * uri, base, the *_base keys (base), tls_ca (the system's CAs),
+	 * bind_dn, bind_password_file and sasl_mech have no default. */
+	[K_LDAP_URI] = {"uri", KT_URIS, IN_LDAP, ON_CONFIG, 0, 0, 0, {NULL, NULL}},
+	[K_LDAP_BASE] = STRING_KEY(base, IN_LDAP, NULL),
+	[K_LDAP_PERSON_BASE] = STRING_KEY(person_base, IN_LDAP, NULL),
+	[K_LDAP_ACCOUNT_BASE] = STRING_KEY(account_base, IN_LDAP, NULL),
+	[K_LDAP_GROUP_BASE] = STRING_KEY(group_base, IN_LDAP, NULL),
+	[K_LDAP_PERSON_FILTER] = LDAP_KEY(person_filter, KT_FILTER, "(employeeNumber=*)"),
+	[K_LDAP_ACCOUNT_FILTER] = LDAP_KEY(account_filter, KT_FILTER, "(uid=*)"),
+	[K_LDAP_GROUP_FILTER] = LDAP_KEY(group_filter, KT_FILTER, "(objectClass=groupOfNames)"),
+	/* Verification on by default: a directory that can be impersonated
+	 * could make anyone an owner or lift a must-change. */
+	[K_LDAP_STARTTLS] = LDAP_WORD(starttls, "yes", "yes no"),
+	[K_LDAP_TLS_CA] = LDAP_KEY(tls_ca, KT_FILE, NULL),
+	[K_LDAP_TLS_VERIFY] = LDAP_WORD(tls_verify, "demand", "demand never"),
+	[K_LDAP_BIND_DN] = STRING_KEY(bind_dn, IN_LDAP, NULL),
+	[K_LDAP_BIND_PASSWORD_FILE] = LDAP_KEY(bind_password_file, KT_FILE, NULL),
+	[K_LDAP_SASL_MECH] = LDAP_WORD(sasl_mech, NULL, "EXTERNAL GSSAPI"),
+	[K_LDAP_TIMEOUT] = LDAP_NUMBER(timeout, "10", 1, 3600),
+	[K_LDAP_PAGE_SIZE] = LDAP_NUMBER(page_size, "1000", 1, 100000),
+	[K_LDAP_SYNC_MODE] = LDAP_WORD(sync_mode, "auto", "auto syncrepl timestamp"),
+	/* A day; at least a minute, at most a year. */
+	[K_LDAP_FULL_EVERY] = LDAP_NUMBER(full_every, "86400", 60, 31536000),
+	/* [ldap_map]: the attributes that carry each field, first present
+	 * wins (like nslcd's map); the defaults are the example schema's. */
+	[K_MAP_EMPLOYEE_ID] = MAP_KEY(employee_id, "employeeNumber"),
+	[K_MAP_DISPLAY_NAME] = MAP_KEY(display_name, "displayName cn"),
+	[K_MAP_NAME] = MAP_KEY(name, "cn"),
+	[K_MAP_PHONE] = MAP_KEY(phone, "mobile telephoneNumber"),
+	[K_MAP_BIRTHDAY] = MAP_KEY(birthday, "credpolicyBirthDate"),
+	[K_MAP_ID_CARD] = MAP_KEY(id_card, "credpolicyIdCard"),
+	[K_MAP_DEPARTED] = MAP_KEY(departed, "credpolicyDepartedTime"),
+	[K_MAP_ACCOUNT_NAME] = MAP_KEY(account_name, "uid"),
+	[K_MAP_SCOPE] = MAP_KEY(scope, "credpolicyScope"),
+	[K_MAP_CLASS] = MAP_KEY(class, "credpolicyClass"),
+	[K_MAP_KIND] = MAP_KEY(kind, "credpolicyKind"),
+	[K_MAP_OWNER] = MAP_KEY(owner, "credpolicyOwner"),
+	[K_MAP_CUSTODIAN] = MAP_KEY(custodian, "credpolicyCustodian"),
+	[K_MAP_OTP] = MAP_KEY(otp, "credpolicyOTP"),
+	[K_MAP_MUST_CHANGE] = MAP_KEY(must_change, "credpolicyMustChange"),
+	[K_MAP_RESET] = MAP_KEY(reset, "pwdReset"),
+	[K_MAP_LOCKED] = MAP_KEY(locked, "pwdAccountLockedTime"),
+	[K_MAP_LAST_CHANGE] = MAP_KEY(last_change, "pwdChangedTime shadowLastChange"),
+	[K_MAP_GROUP_NAME] = MAP_KEY(group_name, "cn"),
+	[K_MAP_GROUP_MEMBER] = MAP_KEY(group_member, "member"),
+	[K_MAP_GROUP_SCOPE] = MAP_KEY(group_scope, "credpolicyScope"),
 };
 /* clang-format on */
 
@@ -243,6 +345,7 @@ struct parser {
 	unsigned pam_line;             /* line of the [pam] header, 0 if none */
 	unsigned roles_line, offboard_line;
 	/* ---- issue 5: header lines of [ldap] sections go here ---- */
+	unsigned ldap_line, ldap_map_line;
 	char buf[CONF_MAX_LINE + 1];   /* the current line, NUL-terminated */
 };
 
@@ -404,6 +507,121 @@ static int bad_word(struct parser *p, const struct key_def *d, const char *value
 	            p->lineno, value, d->name, d->words[0], d->words[1]);
 }
 
+/* ---- issue 5: the checks of the [ldap] and [ldap_map] text types ---- */
+
+/* Whether word is one of the blank-separated words of list (ASCII case
+ * ignored); *canon gets its spelling in list. */
+static bool word_in(const char *list, const char *word, char *canon, size_t size)
+{
+	size_t n = strlen(word);
+	for (const char *w = list; *w != '\0'; w += strspn(w, " ")) {
+		size_t k = strcspn(w, " ");
+		bool same = k == n;
+		for (size_t i = 0; same && i < n; i++)
+			same = (word[i] | 0x20) == (w[i] | 0x20);
+		if (same && n < size) {
+			memcpy(canon, w, n);
+			canon[n] = '\0';
+			return true;
+		}
+		w += k;
+	}
+	return false;
+}
+
+/* ldap://, ldaps:// or ldapi:// URIs, blank-separated (libldap's list). */
+static bool uris_valid(const char *s)
+{
+	static const char *const schemes[] = {"ldap://", "ldaps://", "ldapi://"};
+	size_t count = 0;
+	while (*(s += strspn(s, " \t")) != '\0') {
+		size_t k = strcspn(s, " \t");
+		bool ok = false;
+		for (size_t i = 0; !ok && i < 3; i++) {
+			size_t n = strlen(schemes[i]);
+			ok = k >= n;
+			for (size_t j = 0; ok && j < n; j++) /* ASCII case only, as word_eq */
+				ok = (s[j] | 0x20) == schemes[i][j] || s[j] == schemes[i][j];
+		}
+		if (!ok || memchr(s, ',', k) != NULL)
+			return false;
+		s += k;
+		count++;
+	}
+	return count > 0;
+}
+
+/* A filter in parentheses that balance (RFC 4515's escapes use "\28"). */
+static bool filter_valid(const char *s)
+{
+	int depth = 0;
+	if (*s != '(')
+		return false;
+	for (; *s != '\0'; s++) {
+		depth += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+		if (depth < 0 || (depth == 0 && s[1] != '\0'))
+			return false;
+	}
+	return depth == 0;
+}
+
+/* Attribute descriptions (RFC 4512: a name or a numeric OID, options
+ * after ";"), blank-separated; at most 8. */
+static bool attrs_valid(const char *s)
+{
+	size_t count = 0;
+	while (*(s += strspn(s, " \t")) != '\0') {
+		size_t k = strcspn(s, " \t");
+		bool alpha = (*s | 0x20) >= 'a' && (*s | 0x20) <= 'z';
+		if ((!alpha && (*s < '0' || *s > '9')) || k > 128 ||
+		    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.;") < k)
+			return false;
+		s += k;
+		count++;
+	}
+	return count > 0 && count <= 8;
+}
+
+static int set_ldap_text(struct parser *p, const struct key_def *d, const char *value)
+{
+	char canon[32];
+	unsigned n = 0;
+	switch (d->type) {
+	case KT_WORD:
+		if (!word_in(d->words[1], value, canon, sizeof(canon)))
+			/* TRANSLATORS: the last %s is a list of words such as "auto syncrepl timestamp". */
+			return fail(p, _("%s:%u: unknown value \"%s\" for \"%s\" (expected one of: %s)"),
+			            p->name, p->lineno, value, d->name, d->words[1]);
+		value = canon;
+		break;
+	case KT_NUMBER:
+		if (!parse_uint(value, d->min, d->max, &n))
+			return fail(p, _("%s:%u: \"%s\" needs a whole number from %u to %u"),
+			            p->name, p->lineno, d->name, d->min, d->max);
+		break;
+	case KT_URIS:
+		if (!uris_valid(value))
+			return fail(p, _("%s:%u: \"%s\" needs ldap://, ldaps:// or ldapi:// URIs "
+			                 "separated by blanks"), p->name, p->lineno, d->name);
+		break;
+	case KT_FILTER:
+		if (!filter_valid(value))
+			return fail(p, _("%s:%u: \"%s\" needs an LDAP filter in parentheses, as in "
+			                 "\"(uid=*)\""), p->name, p->lineno, d->name);
+		break;
+	case KT_ATTRS:
+		if (!attrs_valid(value))
+			return fail(p, _("%s:%u: \"%s\" needs one to eight attribute names separated "
+			                 "by blanks"), p->name, p->lineno, d->name);
+		break;
+	default: /* KT_FILE */
+		if (value[0] != '/')
+			return fail(p, _("%s:%u: \"%s\" needs an absolute path"), p->name,
+			            p->lineno, d->name);
+	}
+	return set_string(&p->cfg->strval[d - key_defs], value);
+}
+
 /* The one setter: value (trimmed, non-empty) into the field d describes. */
 static int set_value(struct parser *p, const struct key_def *d, const char *value)
 {
@@ -434,6 +652,13 @@ static int set_value(struct parser *p, const struct key_def *d, const char *valu
 		return set_string(field, value);
 	case KT_STRING:
 		return set_string(&p->cfg->strval[d - key_defs], value);
+	case KT_WORD:
+	case KT_NUMBER:
+	case KT_URIS:
+	case KT_FILTER:
+	case KT_ATTRS:
+	case KT_FILE:
+		return set_ldap_text(p, d, value);
 	}
 	return CP_ERR_INVAL;
 }
@@ -603,6 +828,17 @@ static int open_offboard(struct parser *p, const char *arg)
 	return open_single(p, "offboard", arg, &p->offboard_line);
 }
 
+/* ---- issue 5: [ldap] and [ldap_map] ---- */
+static int open_ldap(struct parser *p, const char *arg)
+{
+	return open_single(p, "ldap", arg, &p->ldap_line);
+}
+
+static int open_ldap_map(struct parser *p, const char *arg)
+{
+	return open_single(p, "ldap_map", arg, &p->ldap_map_line);
+}
+
 /* clang-format off */
 static const struct section_def section_defs[] = {
 	{"class", IN_CLASS, open_class},
@@ -611,7 +847,8 @@ static const struct section_def section_defs[] = {
 	{"roles", IN_ROLES, open_roles},
 	{"offboard", IN_OFFBOARD, open_offboard},
 	/* ---- issue 5: replace this reserved entry with [ldap] and its map ---- */
-	{"ldap", 0, NULL},
+	{"ldap", IN_LDAP, open_ldap},
+	{"ldap_map", IN_LDAP_MAP, open_ldap_map},
 };
 /* clang-format on */
 
@@ -977,7 +1214,7 @@ CP_EXPORT const char *cp_config_value(const cp_config *cfg, const char *section,
 		const struct key_def *d = &key_defs[k];
 		if ((d->where & s->scope) == 0 || strcmp(d->name, key) != 0)
 			continue;
-		if (d->type == KT_STRING)
+		if (d->type == KT_STRING || d->type >= KT_WORD) /* text kept in strval */
 			return cfg->strval[k] != NULL ? cfg->strval[k] : d->words[0];
 		if (d->type == KT_CHOICE)
 			return d->words[*(const bool *)((const char *)cfg + d->offset)];

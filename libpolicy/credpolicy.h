@@ -650,6 +650,109 @@ CP_EXPORT int cp_ledger_export_json(cp_ledger *l, char **out, size_t *len);
 
 /* ---- issue 5: directory sync declarations go here ---- */
 
+/*
+ * credpolicy sync (credpolicy-sync(1), docs/LDAP.md): bring the ledger in
+ * step with the directory of the [ldap] section - people, accounts, their
+ * class, owners, custodians, OTP, lock, must-change and last change, and
+ * group memberships (R18) - as [ldap_map] says which attribute carries
+ * what. Every change is an event with actor "sync". Records the sync
+ * creates are directory records (a row of directory_entries, by the
+ * entry's entryUUID: renames keep them); others are local and never
+ * touched (CP_SYNC_ADOPT takes over a local record the directory names).
+ * An entry deleted in the directory removes its account (event "remove")
+ * or marks its person departed (R13; people are never deleted).
+ *
+ * What is read is applied in ONE ledger transaction, with the state that
+ * goes with it (RFC 4533 cookie, modifyTimestamp high-water mark): an
+ * unreachable directory, a server that goes away in the middle, or any
+ * error leaves the ledger exactly as it was. An entry whose values are
+ * refused (invalid UTF-8, too long, control characters, a name with
+ * filter metacharacters, an unknown class or owner...) is skipped - its
+ * record, if any, left as it was - counted in CP_SYNC_ERRORS and reported
+ * through the log callback with its DN; the rest is applied.
+ *
+ * Security state: must-change is set from the directory's must_change
+ * attribute (the reason) or reset (pwdReset TRUE: "directory: pwdReset");
+ * lock from locked (pwdAccountLockedTime); the last change from
+ * last_change (pwdChangedTime, shadowLastChange). It is never relaxed on
+ * the mere absence of data: a must-change is cleared only when the
+ * directory shows a password change newer than the flag, a lock lifted
+ * only when the sync itself set it, the last change only moves forward.
+ *
+ * A cp_sync is used by one thread at a time; the ledger must outlive it.
+ * The process should ignore SIGPIPE (as every libldap program): a server
+ * that goes away while a request is written would otherwise kill it.
+ */
+typedef struct cp_sync cp_sync;
+
+/* Flags of cp_sync_run and cp_sync_follow. */
+#define CP_SYNC_FULL 0x1    /* full reconciliation (paged read of everything) */
+#define CP_SYNC_DRY_RUN 0x2 /* read, check and compare; write nothing */
+#define CP_SYNC_ADOPT 0x4   /* a local record with an entry's key becomes its record */
+
+/* Counters of cp_sync_count. */
+typedef enum cp_sync_counter {
+	CP_SYNC_ENTRIES = 0, /* entries read from the directory */
+	CP_SYNC_ADDED,       /* records created */
+	CP_SYNC_CHANGED,     /* records changed (renames included) */
+	CP_SYNC_REMOVED,     /* accounts removed, people departed, groups dropped */
+	CP_SYNC_UNCHANGED,   /* entries that changed nothing */
+	CP_SYNC_ERRORS,      /* entries refused */
+} cp_sync_counter;
+
+/* Log levels of the callback: syslog's. */
+#define CP_SYNC_LOG_ERROR 3   /* an entry refused */
+#define CP_SYNC_LOG_WARNING 4 /* something skipped or worth knowing */
+#define CP_SYNC_LOG_INFO 6    /* what --follow does: batches, reconnections */
+
+/* A sync of ledger l (opened for writing) with its configuration.
+ * CP_ERR_NOMEM, CP_ERR_INVAL (NULL, or a read-only ledger). */
+CP_EXPORT int cp_sync_new(cp_ledger *l, cp_sync **out);
+CP_EXPORT void cp_sync_free(cp_sync *s);
+
+/* Messages (translated, one line, naming the DN; never a password or a
+ * personal value) go to fn; without one they are dropped. */
+CP_EXPORT void cp_sync_set_log(cp_sync *s, void (*fn)(int level, const char *msg, void *ctx),
+                               void *ctx);
+/* fn is called now and then during a long sync with the phase ("read",
+ * "apply") and the entries or records done so far. */
+CP_EXPORT void cp_sync_set_progress(cp_sync *s,
+                                    void (*fn)(const char *phase, uint64_t done, void *ctx),
+                                    void *ctx);
+
+/* One sync. The mode follows [ldap] sync_mode: RFC 4533 content
+ * synchronization (refreshOnly from the cookie kept in the ledger; the
+ * first time, the whole content) when the server offers it ("auto") or
+ * always ("syncrepl"); else entries changed since the modifyTimestamp
+ * high-water mark, with a full reconciliation every full_every seconds
+ * ("timestamp"). CP_SYNC_FULL forces a full reconciliation with paged
+ * searches. Counters restart at each run.
+ * Errors (nothing written): CP_ERR_CONFIG (no uri or base...), CP_ERR_IO
+ * (directory unreachable, TLS or bind refused, the server went away or
+ * timed out: *errmsg says which server and why), CP_ERR_PERM (an unsafe
+ * bind password file), ledger errors (CP_ERR_BUSY...), CP_ERR_NOMEM.
+ * Refused entries are not errors of the call: see CP_SYNC_ERRORS. */
+CP_EXPORT int cp_sync_run(cp_sync *s, unsigned flags, char **errmsg);
+
+/* Keep the ledger in step: one sync as cp_sync_run, then an RFC 4533
+ * refreshAndPersist session in which every change the server notifies is
+ * applied within moments (a short batch per transaction, with its
+ * cookie); the modifyTimestamp mode polls instead. When the server goes
+ * away the ledger is left as it is and the connection is made again with
+ * a growing delay (1 s to 60 s). tick is called at least once a second;
+ * it returns non-zero to stop, and the call then returns CP_OK. Counters
+ * add up over the whole session. Errors as cp_sync_run for the first
+ * sync; later failures are logged and retried. */
+CP_EXPORT int cp_sync_follow(cp_sync *s, unsigned flags, int (*tick)(void *ctx), void *ctx,
+                             char **errmsg);
+
+CP_EXPORT uint64_t cp_sync_count(const cp_sync *s, cp_sync_counter c);
+/* How the last run read the directory: "full" (paged searches), "refresh"
+ * (RFC 4533 without a cookie: the whole content), "incremental" (RFC 4533
+ * from the cookie), "timestamp" (changed since the high-water mark), or
+ * "" before any. Static storage. */
+CP_EXPORT const char *cp_sync_mode(const cp_sync *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -509,10 +509,11 @@ static const struct bad_case bad_cases[] = {
 	{"[class]\n", 0, 1, "section [class] needs a class name"},
 	{"[ class ]\n", 0, 1, "section [class] needs a class name"},
 	{"[group x]\n", 0, 1,
-	 "unknown section [group] (expected one of [class NAME], [ledger], [pam], [roles], [offboard])"},
+	 "unknown section [group] (expected one of [class NAME], [ledger], [pam], [roles], [offboard], "
+	 "[ldap], [ldap_map])"},
 	{"[Class x]\n", 0, 1, "unknown section [Class]"},
 	{"[]\n", 0, 1, "unknown section []"},
-	{"[ldap]\n", 0, 1, "section [ldap] is reserved"},
+	{"[ldap x]\n", 0, 1, "section [ldap] takes no name"}, /* issue 5: no longer reserved */
 	{"[ledger x]\n", 0, 1, "section [ledger] takes no name"},
 	{"[ledger]\n[class x]\n[ledger]\n", 0, 3, "duplicate section [ledger] (first on line 1)"},
 	{"path = /a.db\n", 0, 1, "key \"path\" belongs in section [ledger]"},

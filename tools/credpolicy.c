@@ -21,6 +21,7 @@ static const struct subcommand subcommands[] = {
 	{"status", cmd_status, N_("show an account's rotation status on this host")},
 	{"events", cmd_events, N_("list and verify the ledger's event log")},
 	{"audit", cmd_audit, N_("check this host's shadow files, auto-login and PAM stack (R20-R22)")},
+	{"sync", cmd_sync, N_("bring the ledger in step with the LDAP directory")},
 	{"report", cmd_report, N_("report rotation, ownership, leavers, duties, reviews (R7-R19)")},
 	{"review", cmd_review, N_("record an access review of an account (R19)")},
 };

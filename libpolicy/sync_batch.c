@@ -1,0 +1,303 @@
+/* sync_batch.c - what one read of the directory found, applied to the
+ * ledger in ONE transaction with the state that goes with it (cookie,
+ * high-water mark): either all of it is in the ledger, or none of it.
+ *
+ * Order inside the transaction: people (accounts name them as owners and
+ * custodians), accounts, the accounts and people whose entries are gone
+ * (an entry deleted and re-created with the same key was relinked by
+ * then), groups (their members resolve through the people's DNs), the
+ * groups that are gone, the state. */
+#include "ledger_internal.h"
+#include "sync_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void sync_batch_init(struct sync_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void sync_batch_free(struct sync_batch *b)
+{
+	for (size_t i = 0; i < b->nrecs; i++)
+		sync_rec_clear(&b->recs[i]);
+	free(b->recs);
+	for (size_t k = 0; k < SK_COUNT; k++) {
+		strmap_clear(&b->deleted[k]);
+		strmap_clear(&b->seen[k]);
+		strmap_clear(&b->refused[k]);
+		strmap_clear(&b->applied[k]);
+	}
+	for (size_t i = 0; i < b->nstate; i++) {
+		free(b->state_key[i]);
+		free(b->state_val[i]);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+int sync_batch_add(struct sync_batch *b, struct sync_rec *r)
+{
+	if (b->nrecs == b->cap) {
+		size_t cap = b->cap == 0 ? 256 : b->cap * 2;
+		struct sync_rec *v = realloc(b->recs, cap * sizeof(*v));
+		if (v == NULL)
+			return CP_ERR_NOMEM;
+		b->recs = v;
+		b->cap = cap;
+	}
+	b->recs[b->nrecs++] = *r;
+	memset(r, 0, sizeof(*r));
+	return CP_OK;
+}
+
+int sync_batch_state(struct sync_batch *b, const char *key, const char *val)
+{
+	size_t i = 0;
+	while (i < b->nstate && strcmp(b->state_key[i], key) != 0)
+		i++;
+	if (i == b->nstate) {
+		if (i == sizeof(b->state_key) / sizeof(b->state_key[0]))
+			return CP_ERR_INVAL;
+		if ((b->state_key[i] = strdup(key)) == NULL)
+			return CP_ERR_NOMEM;
+		b->state_val[i] = NULL;
+		b->nstate++;
+	}
+	char *copy = strdup(val);
+	if (copy == NULL)
+		return CP_ERR_NOMEM;
+	free(b->state_val[i]);
+	b->state_val[i] = copy;
+	return CP_OK;
+}
+
+int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                     const struct sync_entry *e, const char *uuid)
+{
+	struct sync_rec r;
+	char *problem = NULL;
+	b->entries++;
+	s->count[CP_SYNC_ENTRIES]++;
+	if (s->count[CP_SYNC_ENTRIES] % 1000 == 0)
+		sync_progress(s, "read", s->count[CP_SYNC_ENTRIES]);
+	int rc = sync_entry_parse(&s->map, s->cfg, kind, e, uuid, &r, &problem);
+	if (rc == CP_ERR_INVAL) {
+		sync_log(s, SYNC_LOG_ERROR, "%s", problem != NULL ? problem : cp_strerror(rc));
+		s->count[CP_SYNC_ERRORS]++;
+		rc = CP_OK;
+		/* Refused, but it exists: its record stays as it is. */
+		if (r.uuid[0] != '\0')
+			rc = strmap_put(&b->seen[kind], r.uuid, 0);
+		if (rc == CP_OK && r.uuid[0] != '\0')
+			rc = strmap_put(&b->refused[kind], r.uuid, 0);
+		else
+			b->uuid_missing[kind] = true;
+		free(problem);
+		sync_rec_clear(&r);
+		return rc;
+	}
+	if (rc != CP_OK)
+		return rc;
+	rc = strmap_put(&b->seen[kind], r.uuid, 0);
+	strmap_del(&b->deleted[kind], r.uuid);
+	if (rc == CP_OK)
+		rc = sync_batch_add(b, &r);
+	sync_rec_clear(&r);
+	return rc;
+}
+
+/* Keep the last record of each (kind, UUID): a --follow batch may hold
+ * two versions of an entry, and qsort is not stable. */
+int sync_batch_dedup(struct sync_batch *b)
+{
+	struct strmap last[SK_COUNT];
+	memset(last, 0, sizeof(last));
+	int rc = CP_OK;
+	for (size_t i = 0; rc == CP_OK && i < b->nrecs; i++)
+		rc = strmap_put(&last[b->recs[i].kind], b->recs[i].uuid, (int64_t)i);
+	size_t kept = 0;
+	for (size_t i = 0; rc == CP_OK && i < b->nrecs; i++) {
+		int64_t at = 0;
+		strmap_get(&last[b->recs[i].kind], b->recs[i].uuid, &at);
+		if ((size_t)at != i)
+			sync_rec_clear(&b->recs[i]);
+		else
+			b->recs[kept++] = b->recs[i];
+	}
+	if (rc == CP_OK)
+		b->nrecs = kept;
+	for (size_t k = 0; k < SK_COUNT; k++)
+		strmap_clear(&last[k]);
+	return rc;
+}
+
+/* ------------------------------------------------------------ deletions */
+
+struct gone {
+	const struct sync_batch *b;
+	enum sync_kind kind;
+	char (*uuids)[37];
+	size_t n;
+	int rc;
+};
+
+static int collect_gone(const char *uuid, void *ctx)
+{
+	struct gone *g = ctx;
+	if (!sync_batch_gone(g->b, g->kind, uuid))
+		return 0;
+	if (g->n % 256 == 0) {
+		char(*v)[37] = realloc(g->uuids, (g->n + 256) * sizeof(*v));
+		if (v == NULL) {
+			g->rc = CP_ERR_NOMEM;
+			return 1;
+		}
+		g->uuids = v;
+	}
+	memcpy(g->uuids[g->n++], uuid, 37);
+	return 0;
+}
+
+/* Refuse to empty the ledger of a kind because a read came back empty: a
+ * wrong base or filter, or an access rule, is far likelier than a
+ * directory that lost every entry - and a departure cannot be undone. */
+static int check_mass_removal(struct cp_sync *s, const struct sync_batch *b, enum sync_kind kind,
+                              size_t gone, char **errmsg)
+{
+	if (!b->complete[kind] || gone == 0 || b->seen[kind].n > 0)
+		return CP_OK;
+	cp_set_errmsg(errmsg,
+	              _("the directory returned no %s entries, but the ledger has %zu from it: "
+	                "nothing is changed (check the [ldap] base, filter and access rights)"),
+	              sync_kind_names[kind], gone);
+	(void)s;
+	return CP_ERR_INVAL;
+}
+
+static int apply_deletions(struct cp_sync *s, const struct sync_batch *b, enum sync_kind kind,
+                           char **errmsg)
+{
+	struct gone g = {.b = b, .kind = kind};
+	if (b->complete[kind] && b->uuid_missing[kind])
+		sync_log(s, SYNC_LOG_WARNING,
+		         _("an entry without entryUUID was read: deletions of %s entries are not "
+		           "applied"),
+		         sync_kind_names[kind]);
+	int rc = CP_OK;
+	if (b->complete[kind] && !b->uuid_missing[kind]) {
+		rc = dir_each_uuid(s->l, kind, collect_gone, &g);
+	} else { /* an incremental batch names its deletions: no scan */
+		const struct strmap *d = &b->deleted[kind];
+		for (size_t i = 0; g.rc == CP_OK && i < d->cap; i++)
+			if (d->keys[i] != NULL)
+				collect_gone(d->keys[i], &g);
+	}
+	if (rc == CP_OK)
+		rc = g.rc;
+	if (rc == CP_OK)
+		rc = check_mass_removal(s, b, kind, g.n, errmsg);
+	for (size_t i = 0; rc == CP_OK && i < g.n; i++)
+		rc = sync_apply_delete(s, kind, g.uuids[i]);
+	free(g.uuids);
+	return rc;
+}
+
+/* ------------------------------------------------------------ applying */
+
+static int apply_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind, uint64_t *done)
+{
+	int rc = CP_OK;
+	for (size_t i = 0; rc == CP_OK && i < b->nrecs; i++) {
+		if (b->recs[i].kind != kind)
+			continue;
+		rc = sync_apply_record(s, b, &b->recs[i]);
+		/* What was applied only shortens the old list of entries to
+		 * read again, which a complete read replaces (sync_retry.c):
+		 * not worth 200,000 copies of UUIDs then. */
+		if (rc == CP_OK && (s->refused || s->read_again))
+			rc = strmap_put(&b->refused[kind], b->recs[i].uuid, 0);
+		else if (rc == CP_OK && !b->complete[kind])
+			rc = strmap_put(&b->applied[kind], b->recs[i].uuid, 0);
+		if (++*done % 1000 == 0)
+			sync_progress(s, "apply", *done);
+	}
+	return rc;
+}
+
+static bool has_groups(const struct sync_batch *b)
+{
+	for (size_t i = 0; i < b->nrecs; i++)
+		if (b->recs[i].kind == SK_GROUP)
+			return true;
+	return b->complete[SK_GROUP] || b->deleted[SK_GROUP].n > 0;
+}
+
+static int apply_all(struct cp_sync *s, struct sync_batch *b, char **errmsg)
+{
+	uint64_t done = 0;
+	int rc = apply_kind(s, b, SK_PERSON, &done);
+	if (rc == CP_OK)
+		rc = apply_kind(s, b, SK_ACCOUNT, &done);
+	if (rc == CP_OK)
+		rc = apply_deletions(s, b, SK_ACCOUNT, errmsg);
+	if (rc == CP_OK)
+		rc = apply_deletions(s, b, SK_PERSON, errmsg);
+	if (rc == CP_OK && has_groups(b))
+		rc = sync_apply_prepare_groups(s);
+	if (rc == CP_OK)
+		rc = apply_kind(s, b, SK_GROUP, &done);
+	if (rc == CP_OK)
+		rc = apply_deletions(s, b, SK_GROUP, errmsg);
+	if (rc == CP_OK)
+		rc = sync_retry_store(s, b);
+	for (size_t i = 0; rc == CP_OK && i < b->nstate; i++)
+		rc = sync_state_set(s->l, b->state_key[i], b->state_val[i]);
+	return rc;
+}
+
+/* By kind, then UUID: directory_entries is keyed by UUID, and rows
+ * inserted in key order fill its pages one after the other instead of
+ * splitting pages all over the table (a full sync writes 200,000 rows). */
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct sync_rec *x = a, *y = b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return strcmp(x->uuid, y->uuid);
+}
+
+int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg)
+{
+	/* --follow reads refused entries again now and then, not per batch. */
+	time_t now = time(NULL);
+	bool retry = s->ld != NULL && (!s->following || now - s->retried >= 300);
+	int rc = retry ? sync_retry_read(s, b, errmsg) : CP_OK;
+	if (retry)
+		s->retried = now;
+	/* A persist stream may send an entry twice: the later one counts. */
+	if (rc == CP_OK)
+		rc = sync_batch_dedup(b);
+	if (rc != CP_OK)
+		return rc;
+	if (b->nrecs > 1)
+		qsort(b->recs, b->nrecs, sizeof(*b->recs), cmp_rec);
+	rc = cp_ledger_begin(s->l);
+	if (rc != CP_OK) {
+		cp_set_errmsg(errmsg, _("%s: cannot start a ledger transaction: %s"), s->l->path,
+		              cp_strerror(rc));
+		return rc;
+	}
+	rc = apply_all(s, b, errmsg);
+	if (rc == CP_OK && (s->flags & CP_SYNC_DRY_RUN) == 0)
+		rc = cp_ledger_commit(s->l);
+	else
+		cp_ledger_rollback(s->l);
+	if (rc != CP_OK && errmsg != NULL && *errmsg == NULL)
+		cp_set_errmsg(errmsg,
+		              _("%s: the changes from the directory could not be written, "
+		                "nothing was changed: %s"),
+		              s->l->path, cp_strerror(rc));
+	return rc;
+}

@@ -1,0 +1,436 @@
+/* sync_internal.h - what the directory sync's sources share (issue 5).
+ *
+ * Files: ldap_conn.c (connect, bind, the attribute map; ldap_conn.h),
+ * ldap_values.c (directory values: text, names, times, booleans, UUIDs,
+ * DNs - pure functions, fuzzed by tests/fuzz/fuzz_ldap_values.c),
+ * sync_hash.c (string sets and maps), sync_entry.c (an entry's attributes
+ * to a person, account or group record), sync_ledger.c (the sync's own
+ * ledger statements: directory_entries, sync_state, memberships),
+ * sync_apply.c (a person or account record, or a deletion, into the
+ * ledger), sync_groups.c (group entries into memberships), sync_retry.c
+ * (refused entries read again), sync_batch.c (a batch of changes applied
+ * in one transaction), sync_full.c (paged full read), sync_rfc4533.c and
+ * sync_follow.c (content synchronization), sync_timestamp.c (the
+ * modifyTimestamp fallback), sync_run.c (the public cp_sync_* API).
+ *
+ * The flow: a reader (full, RFC 4533 or timestamp) turns the entries the
+ * directory sends into records in a batch, validating every value; only a
+ * batch read completely is applied, in one ledger transaction with the
+ * state (cookie, high-water mark) that goes with it. So an interrupted or
+ * failed sync leaves the ledger as it was. */
+#ifndef CP_SYNC_INTERNAL_H
+#define CP_SYNC_INTERNAL_H
+
+#include "internal.h"
+#include "ldap_conn.h"
+
+#include <stdint.h>
+
+/* ------------------------------------------------------------ ldap_values.c */
+
+/* Limits on directory values, in bytes. Longer values are refused. */
+#define SYNC_ID_MAX     256u    /* employee id, account name, scope, group name */
+#define SYNC_TEXT_MAX   1024u   /* display name, must-change reason */
+#define SYNC_DN_MAX     4096u   /* as directory_entries.dn */
+#define SYNC_VALUE_MAX  65536u  /* any other value we read */
+#define SYNC_VALUES_MAX 100000u /* values of one attribute (group members) */
+
+/* Why a value was refused (stable order: messages in sync_entry.c). */
+enum ldv_problem {
+	LDV_OK = 0,
+	LDV_EMPTY,   /* no value where one is needed */
+	LDV_TOOLONG, /* longer than the limit */
+	LDV_UTF8,    /* not valid UTF-8, or a NUL byte */
+	LDV_CONTROL, /* a control character */
+	LDV_FILTER,  /* a name with *, (, ) or \ (filter metacharacters) */
+	LDV_SYNTAX,  /* not of the attribute's syntax (time, boolean, ...) */
+	LDV_RANGE,   /* a time or number out of range */
+};
+
+/* Free text of at most max bytes: UTF-8, no NUL, no control character
+ * (tab allowed when free_text). */
+enum ldv_problem ldv_text(const char *s, size_t len, size_t max, bool free_text);
+/* A name that may end up in a search filter or a message: ldv_text with
+ * SYNC_ID_MAX and none of * ( ) \. */
+enum ldv_problem ldv_name(const char *s, size_t len);
+/* LDAP Boolean (RFC 4517 3.3.3): TRUE or FALSE, any ASCII case. */
+enum ldv_problem ldv_bool(const char *s, size_t len, bool *out);
+/* GeneralizedTime (RFC 4517 3.3.13): YYYYMMDDHH[MM[SS]][(.|,)fraction]
+ * then Z or +hhmm/-hhmm, as unix time (the fraction dropped). Years 1970
+ * to 9999; ppolicy's "000001010000Z" (locked with no automatic unlock) is
+ * accepted with *out 0 when allow_zero. */
+enum ldv_problem ldv_time(const char *s, size_t len, bool allow_zero, int64_t *out);
+/* A last password change: a GeneralizedTime, or whole days since
+ * 1970-01-01 as shadowLastChange (0 there means "must change", *zero_days
+ * set). */
+enum ldv_problem ldv_last_change(const char *s, size_t len, int64_t *out, bool *zero_days);
+/* entryUUID text (RFC 4530: 8-4-4-4-12 hex digits) to lower case in out. */
+enum ldv_problem ldv_uuid_text(const char *s, size_t len, char out[37]);
+/* The 16 octets of a Sync State control's UUID to text. */
+void ldv_uuid_bytes(const unsigned char in[16], char out[37]);
+/* A DN as a comparison key (libldap's LDAPv3 form, ASCII lower case), so
+ * that group members match the DNs of people however they are spelt.
+ * malloc'ed; NULL when out of memory or when dn is not a DN. */
+char *ldv_dn_key(const char *dn, size_t len);
+/* s with control characters and invalid UTF-8 shown as \xNN, for a
+ * message; malloc'ed (NULL when out of memory). */
+char *ldv_printable(const char *s, size_t len);
+
+/* ------------------------------------------------------------ sync_hash.c */
+
+/* A map from strings to int64 values (open addressing, keys copied). */
+struct strmap {
+	char **keys;
+	int64_t *vals;
+	uint64_t *hashes;
+	size_t n, cap;
+};
+int strmap_put(struct strmap *m, const char *key, int64_t val);
+/* Whether key is in m; *val (may be NULL) gets its value. */
+bool strmap_get(const struct strmap *m, const char *key, int64_t *val);
+bool strmap_del(struct strmap *m, const char *key);
+void strmap_clear(struct strmap *m);
+
+/* ------------------------------------------------------------ sync_entry.c */
+
+/* The ledger fields the directory may carry ([ldap_map] keys). */
+enum sync_field {
+	SF_EMPLOYEE_ID,
+	SF_DISPLAY_NAME,
+	SF_NAME,
+	SF_PHONE,
+	SF_BIRTHDAY,
+	SF_ID_CARD,
+	SF_DEPARTED,
+	SF_ACCOUNT_NAME,
+	SF_SCOPE,
+	SF_CLASS,
+	SF_KIND,
+	SF_OWNER,
+	SF_CUSTODIAN,
+	SF_OTP,
+	SF_MUST_CHANGE,
+	SF_RESET,
+	SF_LOCKED,
+	SF_LAST_CHANGE,
+	SF_GROUP_NAME,
+	SF_GROUP_MEMBER,
+	SF_GROUP_SCOPE,
+	SF_COUNT
+};
+
+#define SYNC_MAP_ATTRS 8 /* attributes per field, as config.c allows */
+
+/* The attribute names of each field, split from the configuration. */
+struct sync_map {
+	char *text[SF_COUNT];
+	const char *attrs[SF_COUNT][SYNC_MAP_ATTRS];
+	size_t nattrs[SF_COUNT];
+};
+int sync_map_init(struct sync_map *m, const cp_config *cfg);
+void sync_map_free(struct sync_map *m);
+
+/* The kinds of entry, in the order a batch applies them. */
+enum sync_kind { SK_PERSON, SK_ACCOUNT, SK_GROUP, SK_COUNT };
+extern const char *const sync_kind_names[SK_COUNT]; /* "person", "account", "group" */
+
+/* The attributes a search of kind requests: the mapped ones, entryUUID
+ * and modifyTimestamp. A NULL-terminated array into m; free() it. */
+char **sync_map_request(const struct sync_map *m, enum sync_kind kind);
+
+/* One directory entry as read: values point into the message (not
+ * NUL-terminated). */
+struct sync_attr {
+	struct berval name;
+	struct berval *vals;
+	size_t nvals;
+};
+struct sync_entry {
+	char *dn; /* NUL-terminated copy; dnlen counts a NUL inside too */
+	size_t dnlen;
+	struct sync_attr *attrs;
+	size_t nattrs;
+};
+
+struct sync_person {
+	char *employee_id, *display_name;
+	cp_person *info;  /* derived tokens only (R23) */
+	int64_t departed; /* 0: not departed */
+};
+struct sync_account {
+	char *name, *scope, *class_name, *must_change;
+	cp_account_kind kind;
+	bool otp, reset, locked;
+	int64_t last_change;         /* 0: not given */
+	char **owners, **custodians; /* sorted, unique */
+	size_t nowners, ncustodians;
+};
+struct sync_group {
+	char *name, *scope;
+	char **members; /* DN keys (ldv_dn_key) */
+	size_t nmembers;
+};
+struct sync_rec {
+	enum sync_kind kind;
+	char uuid[37];
+	char *dn;
+	int64_t modified; /* modifyTimestamp, 0 when not given */
+	union {
+		struct sync_person p;
+		struct sync_account a;
+		struct sync_group g;
+	};
+};
+
+/* Turn entry e of kind into *r. uuid: the entry's UUID from a Sync State
+ * control, or NULL to take entryUUID. CP_OK; CP_ERR_INVAL when a value is
+ * refused, with *problem a translated message naming the DN and the
+ * attribute (never a personal value), and r->uuid set when it could be
+ * read (so that the entry is known to exist); CP_ERR_NOMEM. */
+int sync_entry_parse(const struct sync_map *m, const cp_config *cfg, enum sync_kind kind,
+                     const struct sync_entry *e, const char *uuid, struct sync_rec *r,
+                     char **problem);
+void sync_rec_clear(struct sync_rec *r);
+
+/* Read the DN and attributes of entry msg into e (the DN copied, values
+ * pointing into msg); release with sync_entry_release before msg. */
+int sync_entry_read(LDAP *ld, LDAPMessage *msg, struct sync_entry *e);
+void sync_entry_release(struct sync_entry *e);
+
+/* ------------------------------------------------------------ sync_batch.c */
+
+struct cp_sync;
+
+/* Changes read from the directory, applied together. */
+struct sync_batch {
+	struct sync_rec *recs;
+	size_t nrecs, cap;
+	/* Per kind: UUIDs deleted in the directory (incremental reads), and
+	 * for a complete read the UUIDs of every entry read, refused ones
+	 * included: a directory record not among them is deleted. */
+	struct strmap deleted[SK_COUNT];
+	struct strmap seen[SK_COUNT];
+	bool complete[SK_COUNT];
+	/* An entry without a usable UUID was read: deletions of that kind
+	 * are not inferred from absence. */
+	bool uuid_missing[SK_COUNT];
+	/* Outcomes, for the list of entries to read again (sync_retry.c):
+	 * refused (or due again later), and applied. */
+	struct strmap refused[SK_COUNT], applied[SK_COUNT];
+	/* State stored with the batch: sync_state key -> value (NULL: keep). */
+	char *state_key[8], *state_val[8];
+	size_t nstate;
+	uint64_t entries; /* entries read, refused ones included */
+};
+void sync_batch_init(struct sync_batch *b);
+void sync_batch_free(struct sync_batch *b);
+/* Take the record (moved: *r is cleared). */
+int sync_batch_add(struct sync_batch *b, struct sync_rec *r);
+int sync_batch_state(struct sync_batch *b, const char *key, const char *val);
+/* Parse one entry of kind into the batch; a refused entry is counted and
+ * reported through the sync's log, and its UUID still marked seen. */
+int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                     const struct sync_entry *e, const char *uuid);
+/* Apply b in one transaction (rolled back with CP_SYNC_DRY_RUN). */
+int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg);
+/* Drop all but the last record of each entry (a stream may repeat one). */
+int sync_batch_dedup(struct sync_batch *b);
+/* Whether the entry uuid of kind is deleted by b. */
+bool sync_batch_gone(const struct sync_batch *b, enum sync_kind kind, const char *uuid);
+
+/* ------------------------------------------------------------ sync_retry.c */
+
+/* Read again the entries an earlier incremental batch refused (kinds that
+ * b does not read completely), into b. */
+int sync_retry_read(struct cp_sync *s, struct sync_batch *b, char **errmsg);
+/* Inside the batch's transaction: the list for the next batches. */
+int sync_retry_store(struct cp_sync *s, const struct sync_batch *b);
+
+/* ------------------------------------------------------------ sync_apply.c */
+
+/* One record into the ledger inside the batch's transaction; a refused
+ * record is logged, counted and CP_OK. */
+int sync_apply_record(struct cp_sync *s, const struct sync_batch *b, const struct sync_rec *r);
+/* The entry uuid of kind is gone from the directory: remove its account,
+ * mark its person departed, or drop its group's memberships. */
+int sync_apply_delete(struct cp_sync *s, enum sync_kind kind, const char *uuid);
+/* Refuse the record being applied: logged with its DN, counted, nothing
+ * written; returns CP_ERR_INVAL. */
+int sync_refuse(struct cp_sync *s, const struct sync_rec *r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------ sync_groups.c */
+
+struct dir_row;
+
+/* Before a batch's groups: the people by DN and the groups by name. */
+int sync_apply_prepare_groups(struct cp_sync *s);
+/* A group record: its memberships; *added when the group is new. */
+int sync_apply_group(struct cp_sync *s, const struct sync_batch *b, const struct sync_rec *r,
+                     bool *added);
+/* The group of row (entry uuid) is gone: its directory memberships go. */
+int sync_drop_group(struct cp_sync *s, const struct dir_row *row, const char *uuid);
+
+/* ------------------------------------------------------------ sync_ledger.c */
+
+/* A row of directory_entries, by kind and entryUUID (an entry may be
+ * both a person and an account: a row each). */
+struct dir_row {
+	enum sync_kind kind;
+	char *dn;
+	int64_t id; /* person_id or account_id */
+	char *grp;  /* a group's name */
+};
+void dir_row_clear(struct dir_row *r);
+int dir_get(cp_ledger *l, enum sync_kind kind, const char *uuid, struct dir_row *out);
+/* Insert the row of a new entry (fresh), or update the DN and group name
+ * of an existing one. */
+int dir_put(cp_ledger *l, const char *uuid, enum sync_kind kind, const char *dn, int64_t id,
+            const char *grp, bool fresh);
+int dir_delete(cp_ledger *l, enum sync_kind kind, const char *uuid);
+/* The UUID of the directory row of a person or account id (CP_ERR_NOTFOUND:
+ * the record is local). */
+int dir_uuid_of(cp_ledger *l, enum sync_kind kind, int64_t id, char uuid[37]);
+/* fn for every directory row of kind; fn returns non-zero to stop. */
+int dir_each(cp_ledger *l, enum sync_kind kind,
+             int (*fn)(const char *uuid, const struct dir_row *r, void *ctx), void *ctx);
+/* The same with the UUIDs alone (no row is read or copied). */
+int dir_each_uuid(cp_ledger *l, enum sync_kind kind, int (*fn)(const char *uuid, void *ctx),
+                  void *ctx);
+
+/* sync_state: *value malloc'ed, CP_ERR_NOTFOUND when unset. */
+int sync_state_get(cp_ledger *l, const char *key, char **value);
+int sync_state_set(cp_ledger *l, const char *key, const char *value);
+
+/* What the sync compares an account with. */
+struct ledger_acct {
+	int64_t id;
+	char *name, *scope, *class_name, *lock_reason, *must_change;
+	cp_account_kind kind;
+	bool otp, locked;
+	int64_t last_change;
+	char **owners, **custodians; /* sorted */
+	size_t nowners, ncustodians;
+};
+int ledger_acct_load(cp_ledger *l, int64_t id, struct ledger_acct *a);
+void ledger_acct_clear(struct ledger_acct *a);
+/* A person's employee id and status by row id. */
+int ledger_person_row(cp_ledger *l, int64_t id, char **employee_id, bool *departed);
+int sync_account_remove(cp_ledger *l, int64_t id, const char *label, const char *detail);
+int sync_account_rename(cp_ledger *l, int64_t id, const char *name, const char *scope,
+                        const char *old_label);
+int sync_person_rekey(cp_ledger *l, int64_t id, const char *old_id, const char *new_id);
+/* When the account's must-change flag was last set (its newest
+ * "must_change" event); 0 when unknown. */
+int sync_must_change_time(cp_ledger *l, const char *label, int64_t *when);
+
+/* Directory memberships (source 'directory') of group grp: person ids
+ * with their scope. */
+struct member_row {
+	int64_t person;
+	char *scope;
+};
+int sync_members_of(cp_ledger *l, const char *grp, struct member_row **out, size_t *n);
+void sync_members_free(struct member_row *v, size_t n);
+int sync_member_add(cp_ledger *l, int64_t person, const char *grp, const char *scope);
+int sync_member_remove(cp_ledger *l, int64_t person, const char *grp, const char *scope);
+
+/* ------------------------------------------------------------ sync_run.c */
+
+enum { SYNC_LOG_ERROR = 3, SYNC_LOG_WARNING = 4, SYNC_LOG_INFO = 6 };
+
+struct cp_sync {
+	cp_ledger *l;
+	const cp_config *cfg;
+	struct sync_map map;
+	LDAP *ld;
+	unsigned flags;
+	uint64_t count[8]; /* by cp_sync_counter */
+	const char *mode;
+	bool rfc4533;    /* the last run used content synchronization */
+	bool following;  /* in cp_sync_follow: refused entries are read again */
+	int last_lrc;    /* the libldap result code of the last failure */
+	int64_t retried; /* ... at most every five minutes (unix time) */
+	void (*log)(int level, const char *msg, void *ctx);
+	void *log_ctx;
+	void (*progress)(const char *phase, uint64_t done, void *ctx);
+	void *progress_ctx;
+	bool refused;    /* the record being applied was refused (logged, counted) */
+	bool rekeyed;    /* ... got a new employee id or account name (its event written) */
+	bool read_again; /* ... is to be read again by the next syncs (a departure ahead) */
+	/* Built when a batch has groups: person ids by DN key (ldv_dn_key),
+	 * and the directory groups by name (index into group_uuids). */
+	struct strmap dn_people, group_names;
+	char (*group_uuids)[37];
+	size_t ngroups;
+};
+
+/* Connect, read, apply in one transaction, disconnect; the counters add
+ * up (and come back to what they were when nothing was applied). */
+int sync_once(struct cp_sync *s, char **errmsg);
+/* A message through the log callback (printf-style, translated). */
+void sync_log(struct cp_sync *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sync_progress(struct cp_sync *s, const char *phase, uint64_t done);
+
+/* ------------------------------------------------------------ readers */
+
+/* A message from ld (search result, entry...) with the timeout of cfg;
+ * CP_ERR_IO with *errmsg when the server went away or timed out. */
+int sync_result(struct cp_sync *s, int msgid, struct timeval *tv, LDAPMessage **res, char **errmsg);
+/* "the directory stopped answering at ...: reason" for a failed call. */
+int sync_ldap_fail(struct cp_sync *s, int lrc, const char *what, char **errmsg);
+
+/* sync_full.c: every entry of kind (narrowed by extra, a filter, when not
+ * NULL) with paged searches into b; sync_read_paged does every kind and
+ * marks the batch complete (absent entries are deleted) when asked. */
+int sync_read_kind_paged(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                         const char *extra, char **errmsg);
+int sync_read_paged(struct cp_sync *s, struct sync_batch *b, const char *extra_filter,
+                    bool complete, char **errmsg);
+/* The search base of kind, or CP_ERR_CONFIG with a message. */
+int sync_kind_base(struct cp_sync *s, enum sync_kind kind, const char **base, char **errmsg);
+/* sync_rfc4533.c: one content synchronization search of a kind. */
+struct sync_search {
+	enum sync_kind kind;
+	int msgid;
+	const char *base, *filter;
+	char *spec;            /* base, filter and attributes: what the cookie is for */
+	struct berval cookie;  /* the newest cookie (bv_val malloc'ed), bv_len 0: none */
+	bool had_cookie;       /* the search was sent with a cookie */
+	bool cookie_changed;   /* the server sent a cookie since the last batch */
+	bool present_phase;    /* the refresh was (or ended in) a present phase */
+	bool refresh_done;     /* the refresh stage is over */
+	bool refresh_required; /* e-syncRefreshRequired: start again without a cookie */
+	bool ended;            /* the search's result arrived */
+};
+bool sync_server_has_rfc4533(LDAP *ld);
+char *sync_cookie_text(const struct berval *c);
+/* What a stored cookie or high-water mark of kind belongs to: the
+ * search's base, filter and attributes as one string (malloc'ed). */
+char *sync_search_spec(struct cp_sync *s, enum sync_kind kind, const char *base,
+                       const char *filter);
+int sync_cookie_parse(const char *s, struct berval *out);
+int sync_search_init(struct cp_sync *s, struct sync_search *ss, enum sync_kind kind, bool no_cookie,
+                     char **errmsg);
+void sync_search_clear(struct sync_search *ss);
+int sync_search_start(struct cp_sync *s, struct sync_search *ss, int mode, char **errmsg);
+/* One message of the search into b. */
+int sync_search_message(struct cp_sync *s, struct sync_search *ss, struct sync_batch *b,
+                        LDAPMessage *msg, char **errmsg);
+/* At the end of the refresh stage: what it means for b (complete or not). */
+void sync_search_refreshed(const struct sync_search *ss, struct sync_batch *b);
+/* The search's cookie and spec into b's state. */
+int sync_cookie_keep(struct sync_batch *b, enum sync_kind kind, const char *spec,
+                     const struct berval *cookie);
+/* refreshOnly of every kind from the stored cookies (none: no_cookies). */
+int sync_read_rfc4533(struct cp_sync *s, struct sync_batch *b, bool no_cookies,
+                      bool *refresh_required, char **errmsg);
+/* sync_follow.c */
+int sync_follow(struct cp_sync *s, int (*tick)(void *ctx), void *ctx);
+/* sync_timestamp.c: entries changed since the high-water mark, or all of
+ * them (a full reconciliation) when force_full, when full_every has
+ * passed, or when the configuration changed. */
+int sync_read_timestamp(struct cp_sync *s, struct sync_batch *b, bool force_full, char **errmsg);
+
+#endif
