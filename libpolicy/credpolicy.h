@@ -633,6 +633,195 @@ CP_EXPORT int cp_ledger_memberships(cp_ledger *l, const char *employee_id,
 
 /* ---- issue 6: offboarding declarations go here ---- */
 
+/* Offboarding (R13): when a person leaves (departure) or changes post
+ * (transfer), everything they could still use is made unusable in one
+ * step. A plan is computed first (what to do, and what an earlier run
+ * already did), can be shown (--dry-run), and is then applied to the
+ * ledger in ONE transaction with an event for each item and a summary
+ * event "offboard" (detail "reason=R applied=N failed=M"). Items:
+ *  - "depart": the person is marked departed (departure only);
+ *  - "lock": one of the person's own personal accounts is locked
+ *    (departure; transfer when [offboard] transfer = lock);
+ *  - "must_change": must-change now for an account whose password the
+ *    person knew: one they were custodian of ("custodian left"), a
+ *    service or break-glass account they owned ("owner left"), or, on a
+ *    transfer with [offboard] transfer = must_change, their own personal
+ *    accounts ("transfer");
+ *  - "revoke": their custodian link of an account is revoked.
+ * Where the change is made outside the ledger (/etc/shadow, a directory)
+ * is the caller's business: it does that first and marks with
+ * cp_offboard_item_fail the items it could not complete. The ledger then
+ * still locks and flags those accounts (no credential the leaver knew is
+ * ever left unflagged here), but keeps the custodian link of a failed
+ * account, so that a later plan lists it again and a re-run completes
+ * it. A plan made again after a complete run has nothing pending. */
+typedef struct cp_offboard_plan cp_offboard_plan;
+
+typedef enum cp_offboard_reason {
+	CP_OFFBOARD_DEPARTURE = 0,
+	CP_OFFBOARD_TRANSFER = 1,
+} cp_offboard_reason;
+
+typedef enum cp_offboard_action {
+	CP_OFFBOARD_DEPART = 0,
+	CP_OFFBOARD_LOCK = 1,
+	CP_OFFBOARD_MUST_CHANGE = 2,
+	CP_OFFBOARD_REVOKE = 3,
+} cp_offboard_action;
+
+typedef enum cp_offboard_state {
+	CP_OFFBOARD_PENDING = 0, /* to do */
+	CP_OFFBOARD_DONE = 1,    /* the ledger already has it (an earlier run) */
+	CP_OFFBOARD_APPLIED = 2, /* written by cp_ledger_offboard_apply */
+	CP_OFFBOARD_FAILED = 3,  /* marked by cp_offboard_item_fail: run again */
+} cp_offboard_state;
+
+/* Stable names: "departure", "transfer"; "depart", "lock", "must_change",
+ * "revoke"; "pending", "done", "applied", "failed". NULL if out of range. */
+CP_EXPORT const char *cp_offboard_reason_name(cp_offboard_reason r);
+CP_EXPORT const char *cp_offboard_action_name(cp_offboard_action a);
+CP_EXPORT const char *cp_offboard_state_name(cp_offboard_state s);
+
+/* The plan for employee_id. ticket identifies the HR case: a transfer
+ * already completed under the same ticket is "done" (a new ticket is a
+ * new transfer, whose own-account changes are pending again). Reads
+ * only (a READONLY handle will do). CP_ERR_NOTFOUND if the ledger has
+ * no such person; CP_ERR_INVAL for a reason out of range. *out to be
+ * freed with cp_offboard_plan_free. Cost: a few statements per account
+ * (10,000 accounts: well under a second). */
+CP_EXPORT int cp_ledger_offboard_plan(cp_ledger *l, const char *employee_id,
+                                      cp_offboard_reason reason, const char *ticket,
+                                      cp_offboard_plan **out);
+CP_EXPORT void cp_offboard_plan_free(cp_offboard_plan *p);
+CP_EXPORT const char *cp_offboard_plan_person(const cp_offboard_plan *p);
+CP_EXPORT const char *cp_offboard_plan_display_name(const cp_offboard_plan *p);
+CP_EXPORT cp_offboard_reason cp_offboard_plan_reason(const cp_offboard_plan *p);
+/* Whether the person has an entry in the directory (issue 5's sync). */
+CP_EXPORT bool cp_offboard_plan_person_in_directory(const cp_offboard_plan *p);
+CP_EXPORT size_t cp_offboard_plan_count(const cp_offboard_plan *p);
+/* Number of items in state s. */
+CP_EXPORT size_t cp_offboard_plan_count_state(const cp_offboard_plan *p, cp_offboard_state s);
+
+/* Item i (0-based; items are in this order: depart, own accounts by
+ * name, then each custodied account's must_change followed by its
+ * revoke). Out of range: -1 cast to the enum, NULL, false or 0. */
+CP_EXPORT cp_offboard_action cp_offboard_item_action(const cp_offboard_plan *p, size_t i);
+CP_EXPORT cp_offboard_state cp_offboard_item_state(const cp_offboard_plan *p, size_t i);
+/* The account's name and scope; NULL for "depart". Owned by p. */
+CP_EXPORT const char *cp_offboard_item_account(const cp_offboard_plan *p, size_t i);
+CP_EXPORT const char *cp_offboard_item_scope(const cp_offboard_plan *p, size_t i);
+CP_EXPORT cp_account_kind cp_offboard_item_kind(const cp_offboard_plan *p, size_t i);
+/* The reason recorded: "departure", "transfer", "custodian left",
+ * "owner left". Static storage. */
+CP_EXPORT const char *cp_offboard_item_reason(const cp_offboard_plan *p, size_t i);
+/* Whether the item's account has an entry in the directory (a directory
+ * account: the change must reach the directory too); for "depart",
+ * whether the person has. */
+CP_EXPORT bool cp_offboard_item_in_directory(const cp_offboard_plan *p, size_t i);
+/* Who must now change the password of a "must_change" item: the active
+ * owners, then the other active custodians (employee id and display
+ * name, owned by p); none for other actions. */
+CP_EXPORT size_t cp_offboard_item_notify_count(const cp_offboard_plan *p, size_t i);
+CP_EXPORT const char *cp_offboard_item_notify(const cp_offboard_plan *p, size_t i, size_t j);
+CP_EXPORT const char *cp_offboard_item_notify_name(const cp_offboard_plan *p, size_t i,
+                                                   size_t j);
+/* Whether item i needs nothing outside the ledger either: it is done and
+ * a complete earlier run of this offboarding (for a transfer, under this
+ * ticket) made its outside change. Such items are left alone by a re-run
+ * (the owner may have changed the password since, an administrator may
+ * have unlocked on purpose); every other item's outside change is made
+ * again, idempotently, so that a run that failed part-way is completed. */
+CP_EXPORT bool cp_offboard_item_settled(const cp_offboard_plan *p, size_t i);
+/* Mark item i as not completed outside the ledger (its backend failed),
+ * before cp_ledger_offboard_apply. A failed "must_change" also keeps its
+ * "revoke" (the link stays, so a re-run finds the account). CP_ERR_INVAL
+ * out of range. */
+CP_EXPORT int cp_offboard_item_fail(cp_offboard_plan *p, size_t i);
+
+/* Apply the pending items of p in one transaction (nothing of it is kept
+ * on failure, and the states of p are then unchanged): depart as of when
+ * (0: now; later than now plus a day: CP_ERR_INVAL), lock, must_change
+ * and revoke, each with its event (actor, the plan's ticket, reason),
+ * then the "offboard" summary - unless nothing was pending or failed and
+ * a complete run is already on record, in which case nothing is written
+ * at all (a run that completes an earlier failed one outside the ledger
+ * only writes the summary, "applied=0 failed=0"). Items then are
+ * APPLIED, DONE or FAILED. Every write is conditional, so an item another
+ * process did since the plan is not written (nor its event) twice. */
+CP_EXPORT int cp_ledger_offboard_apply(cp_ledger *l, cp_offboard_plan *p, int64_t when,
+                                       const char *actor);
+
+/* The directory entry of an account (name, exact scope): *dn (malloc'ed,
+ * may be NULL) when the directory sync made it, CP_ERR_NOTFOUND when the
+ * account is local (or the ledger predates schema 3). */
+CP_EXPORT int cp_ledger_account_directory_dn(cp_ledger *l, const char *name, const char *scope,
+                                             char **dn);
+
+/* A person's display name (*name, malloc'ed) and departure time
+ * (*departed_at, 0: active; either pointer may be NULL). CP_ERR_NOTFOUND
+ * if unknown. */
+CP_EXPORT int cp_ledger_person_name(cp_ledger *l, const char *employee_id, char **name,
+                                    int64_t *departed_at);
+
+/* Compromise (R16), in one transaction: must-change "compromised" on the
+ * account (name, exact scope), an "incident" event with evidence (free
+ * text, required, at most 4096 bytes: never a password) and, for every
+ * live session of the account on any host, a "session_flag" event naming
+ * it (host, pid, service, tty, remote address). *flagged (may be NULL)
+ * gets the number of sessions flagged. Running it again writes a new
+ * incident (a second report is a new fact) but no second must_change
+ * event while the flag is still set. */
+CP_EXPORT int cp_ledger_compromised(cp_ledger *l, const char *name, const char *scope,
+                                    const char *evidence, const char *actor,
+                                    const char *ticket, size_t *flagged);
+
+/* Live sessions of the account (name, exact scope) on every host, oldest
+ * first. fn returns non-zero to stop; its strings are valid during the
+ * call only. */
+CP_EXPORT int cp_ledger_account_sessions(cp_ledger *l, const char *name, const char *scope,
+                                         int (*fn)(const char *host, int64_t pid,
+                                                   const char *service, const char *tty,
+                                                   const char *rhost, int64_t opened_at,
+                                                   void *ctx),
+                                         void *ctx);
+
+/* Changes in the directory ([ldap] of credpolicy.conf(5)) that every
+ * host's next sync sees: a directory account's password (RFC 3062
+ * Password Modify), must-change (the mapped "reset" and "must_change"
+ * attributes: pwdReset TRUE, credpolicyMustChange the reason), lock (the
+ * mapped "locked": pwdAccountLockedTime 000001010000Z, ppolicy's lock
+ * until an administrator unlocks), a leaver's custodian value removed,
+ * a person's departure time. Each reads the entry and writes only what
+ * differs: *changed (may be NULL) says whether it wrote. Errors:
+ * CP_ERR_NOTFOUND no (single) entry for the account or person, CP_ERR_IO
+ * the directory refused or could not be reached, with the server's
+ * reason in *errmsg (never the password); CP_ERR_CONFIG no [ldap] uri or
+ * base. A handle is used by one thread at a time. */
+typedef struct cp_directory cp_directory;
+
+#define CP_DIRECTORY_MUST_CHANGE 0x1
+#define CP_DIRECTORY_LOCK 0x2
+
+/* Connect and bind as [ldap] says (TLS, verified). cfg must outlive it. */
+CP_EXPORT int cp_directory_open(const cp_config *cfg, cp_directory **out, char **errmsg);
+CP_EXPORT void cp_directory_close(cp_directory *d);
+/* what: CP_DIRECTORY_MUST_CHANGE (reason required) and/or CP_DIRECTORY_LOCK. */
+CP_EXPORT int cp_directory_account_flag(cp_directory *d, const char *account, unsigned what,
+                                        const char *reason, bool *changed, char **errmsg);
+/* Set account's password (the server hashes it), then, when reason is not
+ * NULL, must-change with that reason. The password is sent only over a
+ * protected link (TLS, a SASL security layer, ldapi://): otherwise
+ * CP_ERR_CONFIG and nothing is sent. */
+CP_EXPORT int cp_directory_set_password(cp_directory *d, const char *account,
+                                        const char *password, const char *reason,
+                                        char **errmsg);
+CP_EXPORT int cp_directory_custodian_remove(cp_directory *d, const char *account,
+                                            const char *employee_id, bool *changed,
+                                            char **errmsg);
+/* Departure time when (0: now) unless one is recorded already. */
+CP_EXPORT int cp_directory_person_depart(cp_directory *d, const char *employee_id, int64_t when,
+                                         bool *changed, char **errmsg);
+
 /* ---- import and export (documented JSON, docs/LEDGER-FORMAT.md) ---- */
 
 /* Import people, accounts and custodians from a JSON document. Everything

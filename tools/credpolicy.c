@@ -22,6 +22,9 @@ static const struct subcommand subcommands[] = {
 	{"events", cmd_events, N_("list and verify the ledger's event log")},
 	{"audit", cmd_audit, N_("check this host's shadow files, auto-login and PAM stack (R20-R22)")},
 	{"sync", cmd_sync, N_("bring the ledger in step with the LDAP directory")},
+	{"reset", cmd_reset, N_("reset a password against a ticket: temporary, must change (R14)")},
+	{"compromised", cmd_compromised, N_("force the change of a leaked password, flag sessions (R16)")},
+	{"offboard", cmd_offboard, N_("lock a leaver's accounts, rotate what they knew (R13)")},
 	{"report", cmd_report, N_("report rotation, ownership, leavers, duties, reviews (R7-R19)")},
 	{"review", cmd_review, N_("record an access review of an account (R19)")},
 };

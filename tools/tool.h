@@ -25,6 +25,9 @@ int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_sync(int argc, char **argv);        /* issue 5 */
+int cmd_reset(int argc, char **argv);       /* issue 6 */
+int cmd_compromised(int argc, char **argv); /* issue 6 */
+int cmd_offboard(int argc, char **argv);    /* issue 6 */
 int cmd_report(int argc, char **argv);      /* issue 7 */
 int cmd_review(int argc, char **argv);      /* issue 7 */
 
