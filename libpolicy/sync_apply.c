@@ -274,9 +274,33 @@ static int account_custodians(struct cp_sync *s, const struct sync_account *a,
 	return rc;
 }
 
+/* When the flag of cur was set: the newest must_change event under its
+ * label before this record (cur, loaded before a rename) or after (label).
+ * Events are kept by label, so a rename would otherwise hide the flag's
+ * time and a stale password change would clear it; an earlier rename
+ * bounds it from above. 0: not known. */
+static int flag_time(struct cp_sync *s, const struct ledger_acct *cur, const char *label,
+                     int64_t *flagged)
+{
+	int64_t before = 0;
+	char *old = ledger_account_label(cur->name, cur->scope);
+	int rc = old != NULL ? sync_must_change_time(s->l, old, &before) : CP_ERR_NOMEM;
+	if (rc == CP_OK && strcmp(old, label) != 0)
+		rc = sync_must_change_time(s->l, label, flagged);
+	if (rc == CP_OK && before > *flagged)
+		*flagged = before;
+	/* Renamed since: the flag is older than the rename, so its time is a
+	 * safe (later) stand-in. */
+	if (rc == CP_OK && *flagged == 0)
+		rc = sync_renamed_time(s->l, cur->name, cur->scope, flagged);
+	free(old);
+	return rc;
+}
+
 /* Must-change from the directory, unless a password change recorded here
  * is newer than the entry's last modification (the demand is met); cleared
- * only when the directory shows a change newer than the flag. */
+ * only when the directory shows a change newer than the flag - never when
+ * the flag's time is not known (no event of it under either label). */
 static int account_must_change(struct cp_sync *s, const struct sync_rec *r,
                                const struct ledger_acct *cur, const char *label)
 {
@@ -293,8 +317,8 @@ static int account_must_change(struct cp_sync *s, const struct sync_rec *r,
 	if (dir_flag || cur == NULL || cur->must_change == NULL || a->last_change == 0)
 		return CP_OK;
 	int64_t flagged = 0;
-	int rc = sync_must_change_time(s->l, label, &flagged);
-	if (rc == CP_OK && a->last_change > flagged)
+	int rc = flag_time(s, cur, label, &flagged);
+	if (rc == CP_OK && flagged != 0 && a->last_change > flagged)
 		rc = cp_ledger_set_must_change(s->l, a->name, a->scope, NULL, ACTOR, NULL);
 	return rc;
 }

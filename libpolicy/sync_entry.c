@@ -125,8 +125,16 @@ int sync_entry_read(LDAP *ld, LDAPMessage *msg, struct sync_entry *e)
 		e->dnlen = dn.bv_len;
 	}
 	size_t cap = 0;
-	while (rc == CP_OK && ldap_get_attribute_ber(ld, msg, ber, &name, &vals) == LDAP_SUCCESS &&
-	       name.bv_val != NULL) {
+	/* The end of the list is LDAP_SUCCESS with no name; an error is an
+	 * entry that cannot be decoded past some attribute. Taking what came
+	 * before would make a lock or a flag further on look absent. */
+	while (rc == CP_OK) {
+		if (ldap_get_attribute_ber(ld, msg, ber, &name, &vals) != LDAP_SUCCESS) {
+			rc = CP_ERR_IO; /* vals: ber_scanf's own cleanup */
+			break;
+		}
+		if (name.bv_val == NULL)
+			break;
 		if (e->nattrs == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
 			struct sync_attr *a = realloc(e->attrs, cap * sizeof(*a));

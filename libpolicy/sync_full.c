@@ -61,10 +61,12 @@ struct paged {
 	struct berval *cookie; /* the server's, for the next page; NULL at the start */
 };
 
-static int take_entry(struct paged *pg, LDAPMessage *msg)
+static int take_entry(struct paged *pg, LDAPMessage *msg, char **errmsg)
 {
 	struct sync_entry e;
 	int rc = sync_entry_read(pg->s->ld, msg, &e);
+	if (rc == CP_ERR_IO) /* an entry that cannot be decoded: nothing is applied */
+		rc = sync_ldap_fail(pg->s, LDAP_DECODING_ERROR, _("a search"), errmsg);
 	if (rc == CP_OK)
 		rc = sync_batch_entry(pg->s, pg->b, pg->kind, &e, NULL);
 	sync_entry_release(&e);
@@ -124,7 +126,7 @@ static int one_page(struct paged *pg, int size, char **errmsg)
 		rc = sync_result(pg->s, msgid, &tv, &msg, errmsg);
 		int type = rc == CP_OK ? ldap_msgtype(msg) : -1;
 		if (type == LDAP_RES_SEARCH_ENTRY)
-			rc = take_entry(pg, msg);
+			rc = take_entry(pg, msg, errmsg);
 		else if (type == LDAP_RES_SEARCH_RESULT) {
 			rc = take_result(pg, msg, errmsg);
 			done = true;

@@ -193,7 +193,8 @@ int sync_entry_parse(const struct sync_map *m, const cp_config *cfg, enum sync_k
 void sync_rec_clear(struct sync_rec *r);
 
 /* Read the DN and attributes of entry msg into e (the DN copied, values
- * pointing into msg); release with sync_entry_release before msg. */
+ * pointing into msg); release with sync_entry_release before msg, also on
+ * failure. CP_ERR_IO: the entry cannot be decoded (none of it is used). */
 int sync_entry_read(LDAP *ld, LDAPMessage *msg, struct sync_entry *e);
 void sync_entry_release(struct sync_entry *e);
 
@@ -323,6 +324,10 @@ int sync_person_rekey(cp_ledger *l, int64_t id, const char *old_id, const char *
 /* When the account's must-change flag was last set (its newest
  * "must_change" event); 0 when unknown. */
 int sync_must_change_time(cp_ledger *l, const char *label, int64_t *when);
+/* When the sync last renamed an account to (name, scope) (its newest
+ * "rename" event); 0 when never. A flag set before a rename is older than
+ * it: the bound that must_change events, kept by label, no longer give. */
+int sync_renamed_time(cp_ledger *l, const char *name, const char *scope, int64_t *when);
 
 /* Directory memberships (source 'directory') of group grp: person ids
  * with their scope. */

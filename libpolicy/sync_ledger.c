@@ -444,6 +444,28 @@ int sync_must_change_time(cp_ledger *l, const char *label, int64_t *when)
 	return rc;
 }
 
+int sync_renamed_time(cp_ledger *l, const char *name, const char *scope, int64_t *when)
+{
+	sqlite3_stmt *st = NULL;
+	char *detail = cp_asprintf("name=%s scope=%s", name, scope); /* sync_account_rename's */
+	*when = 0;
+	int rc = detail != NULL ? ledger_rc(sqlite3_prepare_v2(
+	                              l->db,
+	                              "SELECT coalesce(max(time), 0) FROM events"
+	                              " WHERE kind = 'rename' AND actor = 'sync' AND detail = ?",
+	                              -1, &st, NULL))
+	                        : CP_ERR_NOMEM;
+	if (rc == CP_OK) {
+		ledger_bind_text(st, 1, detail);
+		rc = ledger_step_row(st);
+	}
+	if (rc == CP_OK)
+		*when = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	free(detail);
+	return rc;
+}
+
 /* ------------------------------------------------------------ memberships */
 
 void sync_members_free(struct member_row *v, size_t n)

@@ -252,6 +252,8 @@ static int on_entry(struct cp_sync *s, struct sync_search *ss, struct sync_batch
 	if (state == LDAP_SYNC_ADD || state == LDAP_SYNC_MODIFY) {
 		struct sync_entry e;
 		rc = sync_entry_read(s->ld, msg, &e);
+		if (rc == CP_ERR_IO) /* an entry that cannot be decoded: nothing is applied */
+			rc = sync_ldap_fail(s, LDAP_DECODING_ERROR, _("a search"), errmsg);
 		if (rc == CP_OK)
 			rc = sync_batch_entry(s, b, ss->kind, &e, uuid);
 		sync_entry_release(&e);

@@ -310,6 +310,39 @@ START_TEST(test_must_change)
 }
 END_TEST
 
+/* A flag set on this host (a helpdesk reset), then the entry renamed in
+ * the directory with its old password change: the flag's event is under
+ * the old name, and the stale change must not clear it. */
+START_TEST(test_must_change_survives_rename)
+{
+	begin(true);
+	base_batch();
+	apply_ok();
+	ck_assert_int_eq(
+	    cp_ledger_set_must_change(l, "zhangw", NULL, "helpdesk reset", "helpdesk", NULL),
+	    CP_OK);
+	begin(false);
+	A(11, "zhangwei", "credpolicyClass", "admin-workstation", END, "credpolicyOwner", "E1", END,
+	  "pwdChangedTime", "20261001083000Z", END);
+	apply_ok();
+	ck_assert(!acct_exists("zhangw"));
+	cp_account *a = account_of("zhangwei");
+	ck_assert_ptr_nonnull(cp_account_must_change(a));
+	ck_assert_str_eq(cp_account_must_change(a), "helpdesk reset");
+	cp_account_free(a);
+	ck_assert(!event_seen("must_change_clear"));
+	/* A password change newer than the flag still clears it. */
+	char t[32];
+	begin(false);
+	A(11, "zhangwei", "credpolicyClass", "admin-workstation", END, "credpolicyOwner", "E1", END,
+	  "pwdChangedTime", gt((int64_t)time(NULL) + 120, t), END);
+	apply_ok();
+	a = account_of("zhangwei");
+	ck_assert_ptr_null(cp_account_must_change(a));
+	cp_account_free(a);
+}
+END_TEST
+
 START_TEST(test_reset_flag)
 {
 	char t[32];
@@ -691,6 +724,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_create_then_unchanged);
 	tcase_add_test(tc, test_class_and_owner_change);
 	tcase_add_test(tc, test_must_change);
+	tcase_add_test(tc, test_must_change_survives_rename);
 	tcase_add_test(tc, test_reset_flag);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_last_change_forward_only);

@@ -535,6 +535,62 @@ START_TEST(test_uuid_from_control)
 }
 END_TEST
 
+/* The shape of libldap's private LDAPMessage in OpenLDAP 2.5/2.6 (only
+ * lm_ber is read by ldap_get_dn_ber and ldap_get_attribute_ber): the one
+ * way to hand libldap a malformed entry without a server that sends one.
+ * Not an interface: the test runs only against the versions it was
+ * written for (LDAP_VENDOR_VERSION 2.5.x, 2.6.x). */
+struct fake_ldapmsg {
+	ber_int_t lm_msgid;
+	ber_tag_t lm_msgtype;
+	BerElement *lm_ber;
+	void *lm_chain, *lm_chain_tail, *lm_next;
+	time_t lm_time;
+};
+
+/* SearchResultEntry "uid=a" with uid: a, then an attribute whose
+ * SEQUENCE claims more bytes than there are. */
+static int read_raw_entry(const unsigned char *der, size_t len, struct sync_entry *e)
+{
+	LDAP *ld = NULL;
+	ck_assert_int_eq(ldap_initialize(&ld, "ldap://127.0.0.1:9"), LDAP_SUCCESS);
+	struct berval bv = {.bv_len = len, .bv_val = (char *)der};
+	BerElement *ber = ber_init(&bv);
+	ck_assert_ptr_nonnull(ber);
+	struct fake_ldapmsg m = {.lm_msgid = 1, .lm_msgtype = LDAP_RES_SEARCH_ENTRY, .lm_ber = ber};
+	int rc = sync_entry_read(ld, (LDAPMessage *)&m, e);
+	ber_free(ber, 1);
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return rc;
+}
+
+/* An entry that cannot be decoded past an attribute is not taken as
+ * the attributes before it: a lock further on would look absent. */
+START_TEST(test_entry_truncated_ber)
+{
+#if LDAP_VENDOR_VERSION < 20500 || LDAP_VENDOR_VERSION >= 20700
+	return; /* another libldap: its private message layout is unknown */
+#endif
+	static const unsigned char good[] = {
+	    0x64, 0x15,                                    /* SearchResultEntry */
+	    0x04, 0x05, 'u', 'i', 'd', '=', 'a',           /* objectName */
+	    0x30, 0x0c,                                    /* attributes */
+	    0x30, 0x0a, 0x04, 0x03, 'u', 'i', 'd', 0x31, 0x03, 0x04, 0x01, 'a' /* uid: a */
+	};
+	static const unsigned char bad[] = {
+	    0x64, 0x1d, 0x04, 0x05, 'u', 'i', 'd', '=', 'a', 0x30, 0x14, 0x30, 0x0a, 0x04, 0x03,
+	    'u',  'i',  'd',  0x31, 0x03, 0x04, 0x01, 'a',
+	    0x30, 0x7f, 0x04, 0x04, 'p',  'w',  'd',  'A' /* claims 127 bytes, has 6 */
+	};
+	struct sync_entry e;
+	ck_assert_int_eq(read_raw_entry(good, sizeof(good), &e), CP_OK);
+	ck_assert_uint_eq(e.nattrs, 1);
+	sync_entry_release(&e);
+	ck_assert_int_ne(read_raw_entry(bad, sizeof(bad), &e), CP_OK);
+	sync_entry_release(&e);
+}
+END_TEST
+
 /* A map from the configuration: first present wins, any number of
  * attributes, names compared without case. */
 START_TEST(test_custom_map)
@@ -594,6 +650,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_group);
 	tcase_add_test(tc, test_uuid_from_control);
 	tcase_add_test(tc, test_custom_map);
+	tcase_add_test(tc, test_entry_truncated_ber);
 	suite_add_tcase(s, tc);
 	return s;
 }
