@@ -64,21 +64,14 @@ static int parse_compromised_args(int argc, char **argv, struct compromised_opts
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char **targets[128] = {['t'] = &o->ticket, ['e'] = &o->evidence, ['H'] = &o->host,
-	                             ['r'] = &o->root,   ['c'] = &o->config,   ['l'] = &o->ledger};
-	int c;
-	while ((c = getopt_long(argc, argv, "t:e:H:r:c:l:jh", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			compromised_usage(stdout);
-			return -1;
-		}
-		if (c == 'j')
-			o->json = true;
-		else if (c > 0 && c < 128 && targets[c] != NULL)
-			*targets[c] = optarg;
-		else
-			return tool_option_error("compromised", argv);
-	}
+	const struct helpdesk_targets t = {
+	    .text = {['t'] = &o->ticket, ['e'] = &o->evidence, ['H'] = &o->host, ['r'] = &o->root,
+	             ['c'] = &o->config, ['l'] = &o->ledger},
+	    .flag = {['j'] = &o->json}};
+	int status = helpdesk_getopt(argc, argv, "compromised", "t:e:H:r:c:l:jh", longopts, &t,
+	                             compromised_usage);
+	if (status != EXIT_OK)
+		return status;
 	if (argc - optind != 1)
 		return tool_usage_error("compromised", _("expected one ACCOUNT"));
 	o->account = argv[optind];
@@ -88,7 +81,7 @@ static int parse_compromised_args(int argc, char **argv, struct compromised_opts
 	if (o->evidence == NULL)
 		return tool_usage_error("compromised",
 		                        _("the incident needs its evidence: --evidence TEXT"));
-	int status = helpdesk_check_text("compromised", "--ticket", o->ticket, 1024, false);
+	status = helpdesk_check_text("compromised", "--ticket", o->ticket, 1024, false);
 	if (status == EXIT_OK)
 		status = helpdesk_check_text("compromised", "--evidence", o->evidence, EVIDENCE_MAX,
 		                             true);

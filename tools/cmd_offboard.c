@@ -97,22 +97,14 @@ static int parse_offboard_args(int argc, char **argv, struct offboard_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char **targets[128] = {
-	    ['R'] = &o->reason, ['t'] = &o->ticket, ['d'] = &o->date,  ['b'] = &o->batch,
-	    ['r'] = &o->root,   ['c'] = &o->config, ['l'] = &o->ledger};
-	int c;
-	while ((c = getopt_long(argc, argv, "R:t:d:b:nr:c:l:jh", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			offboard_usage(stdout);
-			return -1;
-		}
-		if (c == 'j' || c == 'n')
-			*(c == 'j' ? &o->json : &o->dry_run) = true;
-		else if (c > 0 && c < 128 && targets[c] != NULL)
-			*targets[c] = optarg;
-		else
-			return tool_option_error("offboard", argv);
-	}
+	const struct helpdesk_targets t = {
+	    .text = {['R'] = &o->reason, ['t'] = &o->ticket, ['d'] = &o->date, ['b'] = &o->batch,
+	             ['r'] = &o->root, ['c'] = &o->config, ['l'] = &o->ledger},
+	    .flag = {['j'] = &o->json, ['n'] = &o->dry_run}};
+	int status = helpdesk_getopt(argc, argv, "offboard", "R:t:d:b:nr:c:l:jh", longopts, &t,
+	                             offboard_usage);
+	if (status != EXIT_OK)
+		return status;
 	if (o->batch != NULL) {
 		if (optind < argc || o->reason != NULL || o->ticket != NULL || o->date != NULL)
 			return tool_usage_error("offboard", _("--batch takes the leavers from the "

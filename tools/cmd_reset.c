@@ -113,22 +113,15 @@ static int parse_reset_args(int argc, char **argv, struct reset_opts *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char **targets[128] = {
-	    ['t'] = &o->ticket, ['v'] = &o->verified, ['N'] = &o->notified, ['o'] = &o->output,
-	    ['H'] = &o->host,   ['r'] = &o->root,     ['c'] = &o->config,   ['l'] = &o->ledger};
-	int c;
-	while ((c = getopt_long(argc, argv, "t:v:N:o:H:r:c:l:jh", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			reset_usage(stdout);
-			return -1;
-		}
-		if (c == 'j')
-			o->json = true;
-		else if (c > 0 && c < 128 && targets[c] != NULL)
-			*targets[c] = optarg;
-		else
-			return tool_option_error("reset", argv);
-	}
+	const struct helpdesk_targets t = {
+	    .text = {['t'] = &o->ticket, ['v'] = &o->verified, ['N'] = &o->notified,
+	             ['o'] = &o->output, ['H'] = &o->host, ['r'] = &o->root, ['c'] = &o->config,
+	             ['l'] = &o->ledger},
+	    .flag = {['j'] = &o->json}};
+	int status =
+	    helpdesk_getopt(argc, argv, "reset", "t:v:N:o:H:r:c:l:jh", longopts, &t, reset_usage);
+	if (status != EXIT_OK)
+		return status;
 	if (argc - optind != 1)
 		return tool_usage_error("reset", _("expected one ACCOUNT"));
 	o->account = argv[optind];

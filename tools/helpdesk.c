@@ -62,6 +62,26 @@ static bool text_ok(const char *s, bool free_text)
 	return true;
 }
 
+int helpdesk_getopt(int argc, char **argv, const char *sub, const char *shortopts,
+                    const struct option *longopts, const struct helpdesk_targets *t,
+                    void (*usage)(FILE *out))
+{
+	int c;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if (c > 0 && c < 128 && t->text[c] != NULL)
+			*t->text[c] = optarg;
+		else if (c > 0 && c < 128 && t->flag[c] != NULL)
+			*t->flag[c] = true;
+		else
+			return tool_option_error(sub, argv);
+	}
+	return EXIT_OK;
+}
+
 int helpdesk_check_text(const char *sub, const char *option, const char *value, size_t max,
                         bool free)
 {

@@ -11,7 +11,9 @@
 
 #include "tool.h"
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Who runs the command, for the event log (R15): SUDO_USER when root runs
  * it through sudo, else the real uid's user name (or "uid=N"). */
@@ -22,6 +24,18 @@ const char *helpdesk_operator(void);
  * option (never its value) and returns EXIT_USAGE; else EXIT_OK. */
 int helpdesk_check_text(const char *sub, const char *option, const char *value, size_t max,
                         bool free);
+
+/* The option loop the three commands share. Options with an argument
+ * store it through text[c], those without set *flag[c]; -h prints usage
+ * to standard output and returns -1; anything else is a usage error of
+ * sub (EXIT_USAGE). EXIT_OK when every option was taken. */
+struct helpdesk_targets {
+	const char **text[128];
+	bool *flag[128];
+};
+int helpdesk_getopt(int argc, char **argv, const char *sub, const char *shortopts,
+                    const struct option *longopts, const struct helpdesk_targets *t,
+                    void (*usage)(FILE *out));
 
 /* At the end of a command: standard output flushed; a write error (a
  * full disk under HR's redirection) is said and makes status at least
