@@ -401,7 +401,6 @@ static int custodied_by(cp_ledger *l, int64_t person, struct custodied **out, si
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
 }
 
-static int set_must_change_id(cp_ledger *l, int64_t id, const char *reason);
 static int custodian_delete(cp_ledger *l, int64_t account, int64_t person, bool *deleted);
 
 /* R13: every password the leaver knew must change now, and the leaver
@@ -416,8 +415,8 @@ static int depart_custodies(cp_ledger *l, int64_t person, const char *employee_i
 	if (rc == CP_OK && reason == NULL)
 		rc = CP_ERR_NOMEM;
 	for (size_t i = 0; rc == CP_OK && i < n; i++) {
-		bool deleted = false;
-		rc = set_must_change_id(l, v[i].id, reason);
+		bool deleted = false, flagged = false;
+		rc = ledger_set_must_change_id(l, v[i].id, reason, &flagged);
 		if (rc == CP_OK)
 			rc = ledger_event_append(l, "must_change", v[i].label, employee_id, actor,
 			                         ticket, reason);
@@ -699,9 +698,10 @@ CP_EXPORT int cp_ledger_account_put(cp_ledger *l, const char *name, const char *
 
 /* ------------------------------------------------------------ flags */
 
-static int set_must_change_id(cp_ledger *l, int64_t id, const char *reason)
+int ledger_set_must_change_id(cp_ledger *l, int64_t id, const char *reason, bool *changed)
 {
 	int rc = CP_OK;
+	*changed = false;
 	sqlite3_stmt *st = ledger_stmt(l, ST_ACCOUNT_MUST_CHANGE,
 	                               "UPDATE accounts SET must_change_reason = ? WHERE id = ?"
 	                               " AND must_change_reason IS NOT ?",
@@ -713,7 +713,9 @@ static int set_must_change_id(cp_ledger *l, int64_t id, const char *reason)
 	sqlite3_bind_int64(st, 2, id);
 	if (reason != NULL)
 		ledger_bind_text(st, 3, reason);
-	return ledger_step_done(st);
+	rc = ledger_step_done(st);
+	*changed = rc == CP_OK && sqlite3_changes(l->db) > 0;
+	return rc;
 }
 
 CP_EXPORT int cp_ledger_set_must_change(cp_ledger *l, const char *name, const char *scope,
@@ -725,8 +727,9 @@ CP_EXPORT int cp_ledger_set_must_change(cp_ledger *l, const char *name, const ch
 		rc = op_begin(l, name, scope, actor, ticket, &op);
 	if (rc != CP_OK)
 		return rc;
-	rc = set_must_change_id(l, op.id, reason);
-	if (rc == CP_OK && sqlite3_changes(l->db) > 0)
+	bool changed = false;
+	rc = ledger_set_must_change_id(l, op.id, reason, &changed);
+	if (rc == CP_OK && changed)
 		rc = ledger_event_append(l, reason != NULL ? "must_change" : "must_change_clear",
 		                         op.label, NULL, actor, ticket, reason);
 	return op_end(l, &op, rc);

@@ -92,17 +92,9 @@ static int compromise(cp_ledger *l, int64_t id, const char *label, const char *e
                       const char *actor, const char *ticket, size_t *flagged)
 {
 	static const char reason[] = "compromised";
-	int rc = CP_OK;
-	sqlite3_stmt *st = ledger_stmt(l, ST_INCIDENT_MUST_CHANGE,
-	                               "UPDATE accounts SET must_change_reason = ?1"
-	                               " WHERE id = ?2 AND must_change_reason IS NOT ?1",
-	                               &rc);
-	if (st == NULL)
-		return rc;
-	ledger_bind_text(st, 1, reason);
-	sqlite3_bind_int64(st, 2, id);
-	rc = ledger_step_done(st);
-	if (rc == CP_OK && sqlite3_changes(l->db) > 0)
+	bool changed = false;
+	int rc = ledger_set_must_change_id(l, id, reason, &changed);
+	if (rc == CP_OK && changed)
 		rc = ledger_event_append(l, "must_change", label, NULL, actor, ticket, reason);
 	if (rc == CP_OK)
 		rc = ledger_event_append(l, "incident", label, NULL, actor, ticket, evidence);

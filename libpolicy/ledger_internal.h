@@ -97,9 +97,7 @@ enum ledger_stmt {
 	ST_OFFBOARD_COMPLETED,
 	ST_OFFBOARD_DEPART,
 	ST_OFFBOARD_LOCK,
-	ST_OFFBOARD_MUST_CHANGE,
 	ST_OFFBOARD_REVOKE,
-	ST_INCIDENT_MUST_CHANGE,
 	ST_INCIDENT_DIR_DN,
 	ST_INCIDENT_PERSON,
 	/* ---- issue 7: review and membership statements ---- */
@@ -221,6 +219,10 @@ int ledger_account_id(cp_ledger *l, const char *name, const char *scope, int64_t
  * and, when with_custodians, custodians. CP_ERR_NOTFOUND if none. */
 int ledger_account_find(cp_ledger *l, const char *name, const char *host, bool with_custodians,
                         struct cp_account **out);
+/* Set (reason not NULL) or clear (NULL) the must-change flag of account
+ * id, in the current transaction, without an event; *changed when the row
+ * changed (the same reason again changes nothing). */
+int ledger_set_must_change_id(cp_ledger *l, int64_t id, const char *reason, bool *changed);
 /* The policy class of an account: its own, or the default class when the
  * configuration no longer has it (R10). NULL only if the
  * configuration has no default class. */

@@ -419,11 +419,7 @@ static int item_write(cp_ledger *l, const cp_offboard_plan *p, const struct offb
 		                 &rc);
 		break;
 	case CP_OFFBOARD_MUST_CHANGE:
-		st = ledger_stmt(l, ST_OFFBOARD_MUST_CHANGE,
-		                 "UPDATE accounts SET must_change_reason = ?1"
-		                 " WHERE id = ?2 AND must_change_reason IS NOT ?1",
-		                 &rc);
-		break;
+		return ledger_set_must_change_id(l, it->account_id, it->reason, changed);
 	case CP_OFFBOARD_REVOKE:
 		st = ledger_stmt(l, ST_OFFBOARD_REVOKE,
 		                 "DELETE FROM custodians WHERE account_id = ?2 AND person_id = ?3",
@@ -432,7 +428,7 @@ static int item_write(cp_ledger *l, const cp_offboard_plan *p, const struct offb
 	}
 	if (st == NULL)
 		return rc;
-	if (it->action == CP_OFFBOARD_LOCK || it->action == CP_OFFBOARD_MUST_CHANGE)
+	if (it->action == CP_OFFBOARD_LOCK)
 		ledger_bind_text(st, 1, it->reason);
 	sqlite3_bind_int64(st, 2, it->action == CP_OFFBOARD_DEPART ? p->person_id : it->account_id);
 	if (it->action == CP_OFFBOARD_REVOKE)
