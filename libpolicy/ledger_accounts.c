@@ -181,7 +181,7 @@ static int join_tokens(const cp_person *info, char **out)
 }
 
 static int person_insert(cp_ledger *l, const char *employee_id, const char *name,
-                         const char *tokens, const char *actor)
+                         const char *tokens, const char *actor, int64_t *id)
 {
 	int rc = CP_OK;
 	sqlite3_stmt *st = ledger_stmt(
@@ -193,6 +193,7 @@ static int person_insert(cp_ledger *l, const char *employee_id, const char *name
 	ledger_bind_text(st, 2, name);
 	ledger_bind_text(st, 3, tokens);
 	rc = ledger_step_done(st);
+	*id = sqlite3_last_insert_rowid(l->db);
 	if (rc == CP_OK)
 		rc = ledger_event_append(l, "person_add", NULL, employee_id, actor, NULL, NULL);
 	return rc;
@@ -226,7 +227,7 @@ static int person_update(cp_ledger *l, sqlite3_stmt *row, const char *name, cons
 }
 
 static int person_put(cp_ledger *l, const char *employee_id, const char *name, const char *tokens,
-                      const char *actor)
+                      const char *actor, int64_t *id)
 {
 	int rc = CP_OK;
 	sqlite3_stmt *row = ledger_stmt(
@@ -238,9 +239,11 @@ static int person_put(cp_ledger *l, const char *employee_id, const char *name, c
 	rc = ledger_step_row(row);
 	if (rc == CP_ERR_NOTFOUND) {
 		sqlite3_reset(row);
-		return person_insert(l, employee_id, name, tokens != NULL ? tokens : "", actor);
+		return person_insert(l, employee_id, name, tokens != NULL ? tokens : "", actor, id);
 	}
 	const char *what = "";
+	if (rc == CP_OK)
+		*id = sqlite3_column_int64(row, 0);
 	if (rc == CP_OK)
 		rc = person_update(l, row, name, tokens, &what);
 	sqlite3_reset(row);
@@ -251,6 +254,13 @@ static int person_put(cp_ledger *l, const char *employee_id, const char *name, c
 
 CP_EXPORT int cp_ledger_person_put(cp_ledger *l, const char *employee_id, const char *display_name,
                                    const cp_person *info, const char *actor)
+{
+	int64_t id = 0;
+	return ledger_person_put_id(l, employee_id, display_name, info, actor, &id);
+}
+
+int ledger_person_put_id(cp_ledger *l, const char *employee_id, const char *display_name,
+                         const cp_person *info, const char *actor, int64_t *id)
 {
 	if (l == NULL)
 		return CP_ERR_INVAL;
@@ -266,7 +276,7 @@ CP_EXPORT int cp_ledger_person_put(cp_ledger *l, const char *employee_id, const 
 		rc = ledger_write_begin(l);
 	if (rc == CP_OK) {
 		rc = person_put(l, employee_id, display_name != NULL ? display_name : "", tokens,
-		                actor);
+		                actor, id);
 		rc = ledger_write_end(l, rc);
 	}
 	cp_free_secret(tokens);
@@ -562,21 +572,25 @@ struct account_put {
 	const char *name, *scope, *class_name, *owner, *actor;
 	cp_account_kind kind;
 	bool otp;
-	int64_t owner_id; /* 0: none */
+	int64_t owner_id;    /* 0: none */
+	int64_t last_change; /* of a new account; 0: never */
 };
 
 static char *put_detail(const struct account_put *p)
 {
-	return cp_asprintf("class=%s kind=%s otp=%s owner=%s", p->class_name, kind_names[p->kind],
-	                   p->otp ? "yes" : "no", p->owner != NULL ? p->owner : "");
+	char last[40] = "";
+	if (p->last_change != 0)
+		snprintf(last, sizeof(last), " last_change=%lld", (long long)p->last_change);
+	return cp_asprintf("class=%s kind=%s otp=%s owner=%s%s", p->class_name, kind_names[p->kind],
+	                   p->otp ? "yes" : "no", p->owner != NULL ? p->owner : "", last);
 }
 
 static int account_insert(cp_ledger *l, const struct account_put *p, int64_t *id)
 {
 	int rc = CP_OK;
 	sqlite3_stmt *st = ledger_stmt(l, ST_ACCOUNT_INSERT,
-	                               "INSERT INTO accounts (name, scope, class, kind, otp)"
-	                               " VALUES (?, ?, ?, ?, ?)",
+	                               "INSERT INTO accounts (name, scope, class, kind, otp,"
+	                               " last_change) VALUES (?, ?, ?, ?, ?, ?)",
 	                               &rc);
 	if (st == NULL)
 		return rc;
@@ -585,6 +599,7 @@ static int account_insert(cp_ledger *l, const struct account_put *p, int64_t *id
 	ledger_bind_text(st, 3, p->class_name);
 	ledger_bind_text(st, 4, kind_names[p->kind]);
 	sqlite3_bind_int(st, 5, p->otp);
+	sqlite3_bind_int64(st, 6, p->last_change);
 	rc = ledger_step_done(st);
 	*id = sqlite3_last_insert_rowid(l->db);
 	return rc;
@@ -629,17 +644,12 @@ static int account_compare(cp_ledger *l, const struct account_put *p, int64_t *i
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
 }
 
-static int account_put(cp_ledger *l, const struct account_put *p)
+/* The row of account id (new when added) and its owner, then the event. */
+static int put_rows(cp_ledger *l, const struct account_put *p, int64_t *id, bool added)
 {
-	int64_t id = 0;
-	bool same = false;
-	int rc = account_compare(l, p, &id, &same);
-	if (rc != CP_OK || same)
-		return rc;
-	bool added = id == 0;
-	rc = added ? account_insert(l, p, &id) : account_update(l, p, id);
+	int rc = added ? account_insert(l, p, id) : account_update(l, p, *id);
 	if (rc == CP_OK)
-		rc = owners_set(l, id, p->owner_id, added);
+		rc = owners_set(l, *id, p->owner_id, added);
 	char *label = ledger_account_label(p->name, p->scope);
 	char *detail = put_detail(p);
 	if (rc == CP_OK && (label == NULL || detail == NULL))
@@ -650,6 +660,16 @@ static int account_put(cp_ledger *l, const struct account_put *p)
 	free(label);
 	free(detail);
 	return rc;
+}
+
+static int account_put(cp_ledger *l, const struct account_put *p)
+{
+	int64_t id = 0;
+	bool same = false;
+	int rc = account_compare(l, p, &id, &same);
+	if (rc != CP_OK || same)
+		return rc;
+	return put_rows(l, p, &id, id == 0);
 }
 
 static int check_put(const cp_ledger *l, struct account_put *p)
@@ -694,6 +714,28 @@ CP_EXPORT int cp_ledger_account_put(cp_ledger *l, const char *name, const char *
 	if (rc == CP_OK)
 		rc = account_put(l, &p);
 	return ledger_write_end(l, rc);
+}
+
+int ledger_account_create(cp_ledger *l, const struct ledger_new_account *n, int64_t *id)
+{
+	struct account_put p = {.name = n->name,
+	                        .scope = ledger_scope(n->scope),
+	                        .class_name = n->class_name,
+	                        .owner = n->owner,
+	                        .actor = n->actor,
+	                        .kind = n->kind,
+	                        .otp = n->otp,
+	                        .owner_id = n->owner_id,
+	                        .last_change = n->last_change};
+	/* As cp_ledger_set_last_change: never a date ahead (a typo there
+	 * would keep the account from ever expiring). */
+	if (l == NULL || n->last_change < 0 || n->last_change > (int64_t)time(NULL) + 86400 ||
+	    (n->owner != NULL) != (n->owner_id != 0))
+		return CP_ERR_INVAL;
+	int rc = check_put(l, &p);
+	if (rc == CP_OK)
+		rc = ledger_write_begin(l);
+	return rc == CP_OK ? ledger_write_end(l, put_rows(l, &p, id, true)) : rc;
 }
 
 /* ------------------------------------------------------------ flags */

@@ -219,6 +219,24 @@ int ledger_account_id(cp_ledger *l, const char *name, const char *scope, int64_t
  * and, when with_custodians, custodians. CP_ERR_NOTFOUND if none. */
 int ledger_account_find(cp_ledger *l, const char *name, const char *host, bool with_custodians,
                         struct cp_account **out);
+/* cp_ledger_person_put, and *id the person's row id. */
+int ledger_person_put_id(cp_ledger *l, const char *employee_id, const char *display_name,
+                         const cp_person *info, const char *actor, int64_t *id);
+/* A new account as the directory sync creates them (100,000 on a first
+ * sync): one insert, its last password change included, its first owner
+ * (row id looked up by the caller), and one account_add event whose
+ * detail carries the last change too - where cp_ledger_account_put and
+ * cp_ledger_set_last_change take a dozen statements and two events.
+ * CP_ERR_INVAL for a last change ahead of now (by more than a day);
+ * (name, scope) taken fails on the UNIQUE constraint. */
+struct ledger_new_account {
+	const char *name, *scope, *class_name, *owner, *actor;
+	int64_t owner_id; /* the row of owner; 0 with owner NULL */
+	cp_account_kind kind;
+	bool otp;
+	int64_t last_change; /* 0: never */
+};
+int ledger_account_create(cp_ledger *l, const struct ledger_new_account *n, int64_t *id);
 /* Set (reason not NULL) or clear (NULL) the must-change flag of account
  * id, in the current transaction, without an event; *changed when the row
  * changed (the same reason again changes nothing). */

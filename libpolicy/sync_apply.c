@@ -53,6 +53,18 @@ int sync_refuse(struct cp_sync *s, const struct sync_rec *r, const char *fmt, ..
 	return CP_ERR_INVAL;
 }
 
+/* The row id of a person by employee id, remembered for the batch (the
+ * map is cleared with it): every account names its owners, and a first
+ * sync would look each person up again for that. People are never
+ * deleted; a new employee id forgets the old one (person_rekey). */
+static int person_id(struct cp_sync *s, const char *employee_id, int64_t *id)
+{
+	if (strmap_get(&s->person_ids, employee_id, id))
+		return CP_OK;
+	int rc = ledger_person_id(s->l, employee_id, id);
+	return rc == CP_OK ? strmap_put(&s->person_ids, employee_id, *id) : rc;
+}
+
 /* ------------------------------------------------------------ identity */
 
 /* How the record of an entry was found. */
@@ -63,6 +75,10 @@ static int claim(struct cp_sync *s, const struct sync_batch *b, const struct syn
                  int64_t id, enum found *how)
 {
 	char old[37];
+	/* Whose it is depends on which entries the read has seen: in a
+	 * streamed read, not known before the end of the kind. */
+	if (b->reading[r->kind])
+		return SYNC_DEFERRED;
 	int rc = dir_uuid_of(s->l, r->kind, id, old);
 	if (rc == CP_OK && sync_batch_gone(b, r->kind, old)) {
 		*how = FOUND_RELINK;
@@ -102,7 +118,7 @@ static int identify(struct cp_sync *s, const struct sync_batch *b, const struct 
 	}
 	if (rc != CP_ERR_NOTFOUND)
 		return rc;
-	rc = r->kind == SK_PERSON ? ledger_person_id(s->l, r->p.employee_id, id)
+	rc = r->kind == SK_PERSON ? person_id(s, r->p.employee_id, id)
 	                          : ledger_account_id(s->l, r->a.name, r->a.scope, id);
 	*how = FOUND_NEW;
 	if (rc == CP_ERR_NOTFOUND) {
@@ -144,13 +160,15 @@ static int person_rekey(struct cp_sync *s, const struct sync_rec *r, int64_t id)
 		free(old);
 		return rc;
 	}
-	rc = ledger_person_id(s->l, r->p.employee_id, &other);
+	rc = person_id(s, r->p.employee_id, &other);
 	if (rc == CP_OK)
 		rc = sync_refuse(s, r, _("the employee id changed to %s, which another person has"),
 		                 r->p.employee_id);
 	else if (rc == CP_ERR_NOTFOUND)
 		rc = sync_person_rekey(s->l, id, old, r->p.employee_id);
 	s->rekeyed = rc == CP_OK;
+	if (rc == CP_OK)
+		strmap_del(&s->person_ids, old);
 	free(old);
 	return rc;
 }
@@ -166,9 +184,10 @@ static int apply_person(struct cp_sync *s, const struct sync_batch *b, const str
 	if (rc == CP_OK && how == FOUND_UUID)
 		rc = person_rekey(s, r, id);
 	if (rc == CP_OK)
-		rc = cp_ledger_person_put(s->l, p->employee_id, p->display_name, p->info, ACTOR);
-	if (rc == CP_OK && id == 0)
-		rc = ledger_person_id(s->l, p->employee_id, &id);
+		rc = ledger_person_put_id(s->l, p->employee_id, p->display_name, p->info, ACTOR,
+		                          &id);
+	if (rc == CP_OK)
+		rc = strmap_put(&s->person_ids, p->employee_id, id);
 	if (rc == CP_OK)
 		rc = keep_dir_row(s, r, id, how, dn, p->employee_id);
 	/* A departure dated ahead is not one yet: the entry is read again by
@@ -184,23 +203,27 @@ static int apply_person(struct cp_sync *s, const struct sync_batch *b, const str
 
 /* ------------------------------------------------------------ accounts: checks */
 
-/* Every owner and custodian must be a person the ledger knows; a
- * custodian who has left is skipped (R13 revoked the link already). */
-static int check_people(struct cp_sync *s, const struct sync_rec *r, bool *skip_custodian)
+/* Every owner and custodian must be a person the ledger knows (*owner_id:
+ * the first owner's row); a custodian who has left is skipped (R13
+ * revoked the link already). */
+static int check_people(struct cp_sync *s, const struct sync_rec *r, int64_t *owner_id,
+                        bool *skip_custodian)
 {
 	const struct sync_account *a = &r->a;
 	int64_t id = 0;
 	for (size_t i = 0; i < a->nowners; i++) {
-		int rc = ledger_person_id(s->l, a->owners[i], &id);
+		int rc = person_id(s, a->owners[i], &id);
 		if (rc == CP_ERR_NOTFOUND)
 			return sync_refuse(s, r, _("owner %s is not a person in the ledger"),
 			                   a->owners[i]);
 		if (rc != CP_OK)
 			return rc;
+		if (i == 0)
+			*owner_id = id;
 	}
 	for (size_t i = 0; i < a->ncustodians; i++) {
 		char *eid = NULL;
-		int rc = ledger_person_id(s->l, a->custodians[i], &id);
+		int rc = person_id(s, a->custodians[i], &id);
 		if (rc == CP_ERR_NOTFOUND)
 			return sync_refuse(s, r, _("custodian %s is not a person in the ledger"),
 			                   a->custodians[i]);
@@ -213,12 +236,13 @@ static int check_people(struct cp_sync *s, const struct sync_rec *r, bool *skip_
 	return CP_OK;
 }
 
-static int check_account(struct cp_sync *s, const struct sync_rec *r, bool *skip_custodian)
+static int check_account(struct cp_sync *s, const struct sync_rec *r, int64_t *owner_id,
+                         bool *skip_custodian)
 {
 	if (r->a.last_change > (int64_t)time(NULL) + 86400)
 		return sync_refuse(s, r, _("the last password change (%s) is in the future"),
 		                   cp_ldap_map(s->cfg, "last_change"));
-	return check_people(s, r, skip_custodian);
+	return check_people(s, r, owner_id, skip_custodian);
 }
 
 /* ------------------------------------------------------------ accounts: writes */
@@ -323,6 +347,7 @@ static int account_must_change(struct cp_sync *s, const struct sync_rec *r,
 	return rc;
 }
 
+/* cur NULL: the account was just created, its last change with it. */
 static int account_security(struct cp_sync *s, const struct sync_rec *r,
                             const struct ledger_acct *cur, const char *label)
 {
@@ -339,7 +364,7 @@ static int account_security(struct cp_sync *s, const struct sync_rec *r,
 		                          NULL);
 	/* Forward only: a change recorded here later than the directory's
 	 * (a password changed through PAM on this host) stands. */
-	if (rc == CP_OK && a->last_change > (cur != NULL ? cur->last_change : 0))
+	if (rc == CP_OK && cur != NULL && a->last_change > cur->last_change)
 		rc = cp_ledger_set_last_change(s->l, a->name, a->scope, a->last_change, ACTOR);
 	return rc;
 }
@@ -365,23 +390,42 @@ static int account_rename(struct cp_sync *s, const struct sync_rec *r,
 	return rc;
 }
 
-static int account_write(struct cp_sync *s, const struct sync_rec *r, int64_t id, const bool *skip)
+/* A new account: one insert with its first owner and its last change,
+ * one event (ledger_account_create); then the rest, as for any account. */
+static int account_create(struct cp_sync *s, const struct sync_rec *r, int64_t owner_id,
+                          int64_t *id)
+{
+	const struct sync_account *a = &r->a;
+	struct ledger_new_account n = {.name = a->name,
+	                               .scope = a->scope,
+	                               .class_name = a->class_name,
+	                               .owner = a->nowners > 0 ? a->owners[0] : NULL,
+	                               .actor = ACTOR,
+	                               .owner_id = a->nowners > 0 ? owner_id : 0,
+	                               .kind = a->kind,
+	                               .otp = a->otp,
+	                               .last_change = a->last_change};
+	int rc = ledger_account_create(s->l, &n, id);
+	for (size_t i = 1; rc == CP_OK && i < a->nowners; i++)
+		rc = cp_ledger_owner_add(s->l, a->name, a->scope, a->owners[i], ACTOR);
+	return rc;
+}
+
+/* The account of record r: *id, or 0 to create it (then its new id). */
+static int account_write(struct cp_sync *s, const struct sync_rec *r, int64_t *id, int64_t owner_id,
+                         const bool *skip, const char *label)
 {
 	struct ledger_acct cur;
-	bool have = id != 0;
-	int rc = have ? ledger_acct_load(s->l, id, &cur) : CP_OK;
+	bool have = *id != 0;
+	int rc = have ? ledger_acct_load(s->l, *id, &cur) : account_create(s, r, owner_id, id);
 	if (rc == CP_OK && have)
 		rc = account_rename(s, r, &cur);
-	char *label = rc == CP_OK ? ledger_account_label(r->a.name, r->a.scope) : NULL;
-	if (rc == CP_OK && label == NULL)
-		rc = CP_ERR_NOMEM;
-	if (rc == CP_OK)
-		rc = account_basics(s, &r->a, have ? &cur : NULL);
+	if (rc == CP_OK && have)
+		rc = account_basics(s, &r->a, &cur);
 	if (rc == CP_OK)
 		rc = account_custodians(s, &r->a, have ? &cur : NULL, skip);
 	if (rc == CP_OK)
 		rc = account_security(s, r, have ? &cur : NULL, label);
-	free(label);
 	if (have)
 		ledger_acct_clear(&cur);
 	return rc;
@@ -390,19 +434,16 @@ static int account_write(struct cp_sync *s, const struct sync_rec *r, int64_t id
 static int apply_account(struct cp_sync *s, const struct sync_batch *b, const struct sync_rec *r,
                          bool *added)
 {
-	int64_t id = 0;
+	int64_t id = 0, owner_id = 0;
 	enum found how = FOUND_NEW;
-	char *dn = NULL, *label = NULL;
+	char *dn = NULL, *label = ledger_account_label(r->a.name, r->a.scope);
 	bool *skip = calloc(r->a.ncustodians + 1, sizeof(bool));
-	int rc = skip != NULL ? check_account(s, r, skip) : CP_ERR_NOMEM;
+	int rc =
+	    skip != NULL && label != NULL ? check_account(s, r, &owner_id, skip) : CP_ERR_NOMEM;
 	if (rc == CP_OK)
 		rc = identify(s, b, r, &id, &how, &dn);
 	if (rc == CP_OK)
-		rc = account_write(s, r, id, skip);
-	if (rc == CP_OK && id == 0)
-		rc = ledger_account_id(s->l, r->a.name, r->a.scope, &id);
-	if (rc == CP_OK && (label = ledger_account_label(r->a.name, r->a.scope)) == NULL)
-		rc = CP_ERR_NOMEM;
+		rc = account_write(s, r, &id, owner_id, skip, label);
 	if (rc == CP_OK)
 		rc = keep_dir_row(s, r, id, how, dn, label);
 	for (size_t i = 0; rc == CP_OK && i < r->a.ncustodians; i++)
@@ -426,6 +467,8 @@ int sync_apply_record(struct cp_sync *s, const struct sync_batch *b, const struc
 	int rc = r->kind == SK_PERSON    ? apply_person(s, b, r, &added)
 	         : r->kind == SK_ACCOUNT ? apply_account(s, b, r, &added)
 	                                 : sync_apply_group(s, b, r, &added);
+	if (rc == SYNC_DEFERRED) /* nothing written yet */
+		return rc;
 	/* A refusal (or a value the ledger would not take after all, which
 	 * the checks should have caught) costs this record, not the sync;
 	 * what breaks the transaction (I/O, memory, a doomed transaction)

@@ -24,6 +24,9 @@ void sync_batch_free(struct sync_batch *b)
 	for (size_t i = 0; i < b->nrecs; i++)
 		sync_rec_clear(&b->recs[i]);
 	free(b->recs);
+	for (size_t i = 0; i < b->ndeferred; i++)
+		sync_rec_clear(&b->deferred[i]);
+	free(b->deferred);
 	for (size_t k = 0; k < SK_COUNT; k++) {
 		strmap_clear(&b->deleted[k]);
 		strmap_clear(&b->seen[k]);
@@ -37,19 +40,25 @@ void sync_batch_free(struct sync_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-int sync_batch_add(struct sync_batch *b, struct sync_rec *r)
+/* Move *r to the end of the array *v of *n records (room for *cap). */
+static int rec_push(struct sync_rec **v, size_t *n, size_t *cap, struct sync_rec *r)
 {
-	if (b->nrecs == b->cap) {
-		size_t cap = b->cap == 0 ? 256 : b->cap * 2;
-		struct sync_rec *v = realloc(b->recs, cap * sizeof(*v));
-		if (v == NULL)
+	if (*n == *cap) {
+		size_t want = *cap == 0 ? 256 : *cap * 2;
+		struct sync_rec *w = realloc(*v, want * sizeof(*w));
+		if (w == NULL)
 			return CP_ERR_NOMEM;
-		b->recs = v;
-		b->cap = cap;
+		*v = w;
+		*cap = want;
 	}
-	b->recs[b->nrecs++] = *r;
+	(*v)[(*n)++] = *r;
 	memset(r, 0, sizeof(*r));
 	return CP_OK;
+}
+
+int sync_batch_add(struct sync_batch *b, struct sync_rec *r)
+{
+	return rec_push(&b->recs, &b->nrecs, &b->cap, r);
 }
 
 int sync_batch_state(struct sync_batch *b, const char *key, const char *val)
@@ -73,39 +82,52 @@ int sync_batch_state(struct sync_batch *b, const char *key, const char *val)
 	return CP_OK;
 }
 
-int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
-                     const struct sync_entry *e, const char *uuid)
+int sync_batch_take(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind, int rc,
+                    struct sync_rec *r, char *problem)
 {
-	struct sync_rec r;
-	char *problem = NULL;
 	b->entries++;
 	s->count[CP_SYNC_ENTRIES]++;
 	if (s->count[CP_SYNC_ENTRIES] % 1000 == 0)
 		sync_progress(s, "read", s->count[CP_SYNC_ENTRIES]);
-	int rc = sync_entry_parse(&s->map, s->cfg, kind, e, uuid, &r, &problem);
 	if (rc == CP_ERR_INVAL) {
 		sync_log(s, SYNC_LOG_ERROR, "%s", problem != NULL ? problem : cp_strerror(rc));
 		s->count[CP_SYNC_ERRORS]++;
 		rc = CP_OK;
 		/* Refused, but it exists: its record stays as it is. */
-		if (r.uuid[0] != '\0')
-			rc = strmap_put(&b->seen[kind], r.uuid, 0);
-		if (rc == CP_OK && r.uuid[0] != '\0')
-			rc = strmap_put(&b->refused[kind], r.uuid, 0);
+		if (r->uuid[0] != '\0')
+			rc = strmap_put(&b->seen[kind], r->uuid, 0);
+		if (rc == CP_OK && r->uuid[0] != '\0')
+			rc = strmap_put(&b->refused[kind], r->uuid, 0);
 		else
 			b->uuid_missing[kind] = true;
 		free(problem);
-		sync_rec_clear(&r);
+		sync_rec_clear(r);
 		return rc;
 	}
+	free(problem);
 	if (rc != CP_OK)
 		return rc;
-	rc = strmap_put(&b->seen[kind], r.uuid, 0);
-	strmap_del(&b->deleted[kind], r.uuid);
+	rc = strmap_put(&b->seen[kind], r->uuid, 0);
+	strmap_del(&b->deleted[kind], r->uuid);
 	if (rc == CP_OK)
-		rc = sync_batch_add(b, &r);
-	sync_rec_clear(&r);
+		rc = sync_batch_add(b, r);
+	sync_rec_clear(r);
 	return rc;
+}
+
+int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                     const struct sync_entry *e, const char *uuid)
+{
+	struct sync_rec r;
+	char *problem = NULL;
+	int rc = sync_entry_parse(&s->map, s->cfg, kind, e, uuid, &r, &problem);
+	return sync_batch_take(s, b, kind, rc, &r, problem);
+}
+
+int sync_take_into(void *ctx, enum sync_kind kind, const struct sync_entry *e)
+{
+	struct sync_into *into = ctx;
+	return sync_batch_entry(into->s, into->b, kind, e, NULL);
 }
 
 /* Keep the last record of each (kind, UUID): a --follow batch may hold
@@ -206,24 +228,53 @@ static int apply_deletions(struct cp_sync *s, const struct sync_batch *b, enum s
 
 /* ------------------------------------------------------------ applying */
 
-static int apply_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind, uint64_t *done)
+/* Keep the record at i for the end of its kind's read (SYNC_DEFERRED). */
+static int defer(struct sync_batch *b, size_t i)
+{
+	return rec_push(&b->deferred, &b->ndeferred, &b->deferred_cap, &b->recs[i]);
+}
+
+int sync_batch_apply_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                          uint64_t *done)
 {
 	int rc = CP_OK;
 	for (size_t i = 0; rc == CP_OK && i < b->nrecs; i++) {
 		if (b->recs[i].kind != kind)
 			continue;
 		rc = sync_apply_record(s, b, &b->recs[i]);
+		if (rc == SYNC_DEFERRED) {
+			rc = defer(b, i);
+			continue;
+		}
 		/* What was applied only shortens the old list of entries to
 		 * read again, which a complete read replaces (sync_retry.c):
 		 * not worth 200,000 copies of UUIDs then. */
 		if (rc == CP_OK && (s->refused || s->read_again))
 			rc = strmap_put(&b->refused[kind], b->recs[i].uuid, 0);
-		else if (rc == CP_OK && !b->complete[kind])
+		else if (rc == CP_OK && !b->complete[kind] && !b->reading[kind])
 			rc = strmap_put(&b->applied[kind], b->recs[i].uuid, 0);
-		if (++*done % 1000 == 0)
+		/* A streamed read reports what it read, not what it applied. */
+		if (++*done % 1000 == 0 && !b->streamed)
 			sync_progress(s, "apply", *done);
 	}
 	return rc;
+}
+
+int sync_batch_deferred(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                        uint64_t *done)
+{
+	size_t kept = 0;
+	int rc = CP_OK;
+	for (size_t i = 0; i < b->ndeferred; i++) {
+		struct sync_rec *r = &b->deferred[i];
+		if (r->kind == kind && rc == CP_OK) {
+			rc = sync_batch_add(b, r);
+			sync_rec_clear(r);
+		} else
+			b->deferred[kept++] = *r;
+	}
+	b->ndeferred = kept;
+	return rc == CP_OK ? sync_batch_apply_kind(s, b, kind, done) : rc;
 }
 
 static bool has_groups(const struct sync_batch *b)
@@ -231,30 +282,40 @@ static bool has_groups(const struct sync_batch *b)
 	for (size_t i = 0; i < b->nrecs; i++)
 		if (b->recs[i].kind == SK_GROUP)
 			return true;
-	return b->complete[SK_GROUP] || b->deleted[SK_GROUP].n > 0;
+	return b->complete[SK_GROUP] || b->reading[SK_GROUP] || b->deleted[SK_GROUP].n > 0;
 }
 
-static int apply_all(struct cp_sync *s, struct sync_batch *b, char **errmsg)
+int sync_batch_groups_next(struct cp_sync *s, struct sync_batch *b, char **errmsg)
 {
-	uint64_t done = 0;
-	int rc = apply_kind(s, b, SK_PERSON, &done);
-	if (rc == CP_OK)
-		rc = apply_kind(s, b, SK_ACCOUNT, &done);
-	if (rc == CP_OK)
-		rc = apply_deletions(s, b, SK_ACCOUNT, errmsg);
+	int rc = apply_deletions(s, b, SK_ACCOUNT, errmsg);
 	if (rc == CP_OK)
 		rc = apply_deletions(s, b, SK_PERSON, errmsg);
 	if (rc == CP_OK && has_groups(b))
 		rc = sync_apply_prepare_groups(s);
-	if (rc == CP_OK)
-		rc = apply_kind(s, b, SK_GROUP, &done);
-	if (rc == CP_OK)
-		rc = apply_deletions(s, b, SK_GROUP, errmsg);
+	return rc;
+}
+
+int sync_batch_finish(struct cp_sync *s, struct sync_batch *b, char **errmsg)
+{
+	int rc = apply_deletions(s, b, SK_GROUP, errmsg);
 	if (rc == CP_OK)
 		rc = sync_retry_store(s, b);
 	for (size_t i = 0; rc == CP_OK && i < b->nstate; i++)
 		rc = sync_state_set(s->l, b->state_key[i], b->state_val[i]);
 	return rc;
+}
+
+static int apply_all(struct cp_sync *s, struct sync_batch *b, char **errmsg)
+{
+	uint64_t done = 0;
+	int rc = sync_batch_apply_kind(s, b, SK_PERSON, &done);
+	if (rc == CP_OK)
+		rc = sync_batch_apply_kind(s, b, SK_ACCOUNT, &done);
+	if (rc == CP_OK)
+		rc = sync_batch_groups_next(s, b, errmsg);
+	if (rc == CP_OK)
+		rc = sync_batch_apply_kind(s, b, SK_GROUP, &done);
+	return rc == CP_OK ? sync_batch_finish(s, b, errmsg) : rc;
 }
 
 /* By kind, then UUID: directory_entries is keyed by UUID, and rows
@@ -266,6 +327,37 @@ static int cmp_rec(const void *a, const void *b)
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
 	return strcmp(x->uuid, y->uuid);
+}
+
+void sync_batch_sort(struct sync_batch *b)
+{
+	if (b->nrecs > 1)
+		qsort(b->recs, b->nrecs, sizeof(*b->recs), cmp_rec);
+}
+
+int sync_batch_open(struct cp_sync *s, char **errmsg)
+{
+	strmap_clear(&s->person_ids);
+	int rc = cp_ledger_begin(s->l);
+	if (rc != CP_OK)
+		cp_set_errmsg(errmsg, _("%s: cannot start a ledger transaction: %s"), s->l->path,
+		              cp_strerror(rc));
+	return rc;
+}
+
+int sync_batch_close(struct cp_sync *s, int rc, char **errmsg)
+{
+	if (rc == CP_OK && (s->flags & CP_SYNC_DRY_RUN) == 0)
+		rc = cp_ledger_commit(s->l);
+	else
+		cp_ledger_rollback(s->l);
+	strmap_clear(&s->person_ids); /* rows a rollback took back */
+	if (rc != CP_OK && errmsg != NULL && *errmsg == NULL)
+		cp_set_errmsg(errmsg,
+		              _("%s: the changes from the directory could not be written, "
+		                "nothing was changed: %s"),
+		              s->l->path, cp_strerror(rc));
+	return rc;
 }
 
 int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg)
@@ -281,23 +373,7 @@ int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg)
 		rc = sync_batch_dedup(b);
 	if (rc != CP_OK)
 		return rc;
-	if (b->nrecs > 1)
-		qsort(b->recs, b->nrecs, sizeof(*b->recs), cmp_rec);
-	rc = cp_ledger_begin(s->l);
-	if (rc != CP_OK) {
-		cp_set_errmsg(errmsg, _("%s: cannot start a ledger transaction: %s"), s->l->path,
-		              cp_strerror(rc));
-		return rc;
-	}
-	rc = apply_all(s, b, errmsg);
-	if (rc == CP_OK && (s->flags & CP_SYNC_DRY_RUN) == 0)
-		rc = cp_ledger_commit(s->l);
-	else
-		cp_ledger_rollback(s->l);
-	if (rc != CP_OK && errmsg != NULL && *errmsg == NULL)
-		cp_set_errmsg(errmsg,
-		              _("%s: the changes from the directory could not be written, "
-		                "nothing was changed: %s"),
-		              s->l->path, cp_strerror(rc));
-	return rc;
+	sync_batch_sort(b);
+	rc = sync_batch_open(s, errmsg);
+	return rc == CP_OK ? sync_batch_close(s, apply_all(s, b, errmsg), errmsg) : rc;
 }

@@ -54,7 +54,8 @@ int sync_result(struct cp_sync *s, int msgid, struct timeval *tv, LDAPMessage **
 
 struct paged {
 	struct cp_sync *s;
-	struct sync_batch *b;
+	sync_take_fn take;
+	void *ctx;
 	enum sync_kind kind;
 	const char *base, *filter;
 	char **attrs;
@@ -68,7 +69,7 @@ static int take_entry(struct paged *pg, LDAPMessage *msg, char **errmsg)
 	if (rc == CP_ERR_IO) /* an entry that cannot be decoded: nothing is applied */
 		rc = sync_ldap_fail(pg->s, LDAP_DECODING_ERROR, _("a search"), errmsg);
 	if (rc == CP_OK)
-		rc = sync_batch_entry(pg->s, pg->b, pg->kind, &e, NULL);
+		rc = pg->take(pg->ctx, pg->kind, &e);
 	sync_entry_release(&e);
 	return rc;
 }
@@ -158,10 +159,10 @@ int sync_kind_base(struct cp_sync *s, enum sync_kind kind, const char **base, ch
 	return CP_ERR_CONFIG;
 }
 
-int sync_read_kind_paged(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
-                         const char *extra, char **errmsg)
+int sync_read_kind_each(struct cp_sync *s, enum sync_kind kind, const char *extra,
+                        sync_take_fn take, void *ctx, char **errmsg)
 {
-	struct paged pg = {.s = s, .b = b, .kind = kind};
+	struct paged pg = {.s = s, .take = take, .ctx = ctx, .kind = kind};
 	const char *size = cp_config_value(s->cfg, "ldap", "page_size");
 	int rc = sync_kind_base(s, kind, &pg.base, errmsg);
 	char *filter = rc == CP_OK ? kind_filter(s->cfg, kind, extra) : NULL;
@@ -177,6 +178,13 @@ int sync_read_kind_paged(struct cp_sync *s, struct sync_batch *b, enum sync_kind
 	free(pg.attrs);
 	free(filter);
 	return rc;
+}
+
+int sync_read_kind_paged(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                         const char *extra, char **errmsg)
+{
+	struct sync_into into = {s, b};
+	return sync_read_kind_each(s, kind, extra, sync_take_into, &into, errmsg);
 }
 
 int sync_read_paged(struct cp_sync *s, struct sync_batch *b, const char *extra_filter,

@@ -97,6 +97,8 @@ static int group_name_free(struct cp_sync *s, const struct sync_batch *b, const 
 	*take = false;
 	if (holder == NULL || strcmp(holder, r->uuid) == 0)
 		return CP_OK;
+	if (b->reading[SK_GROUP]) /* whether the holder is gone: at the end of the read */
+		return SYNC_DEFERRED;
 	if (!sync_batch_gone(b, SK_GROUP, holder))
 		return sync_refuse(s, r, _("another directory group is named %s"), r->g.name);
 	*take = true;

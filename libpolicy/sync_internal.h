@@ -9,15 +9,17 @@
  * sync_apply.c (a person or account record, or a deletion, into the
  * ledger), sync_groups.c (group entries into memberships), sync_retry.c
  * (refused entries read again), sync_batch.c (a batch of changes applied
- * in one transaction), sync_full.c (paged full read), sync_rfc4533.c and
+ * in one transaction), sync_full.c (paged full read), sync_stream.c (the
+ * --full read applied as a reader thread reads it), sync_rfc4533.c and
  * sync_follow.c (content synchronization), sync_timestamp.c (the
  * modifyTimestamp fallback), sync_run.c (the public cp_sync_* API).
  *
  * The flow: a reader (full, RFC 4533 or timestamp) turns the entries the
  * directory sends into records in a batch, validating every value; only a
- * batch read completely is applied, in one ledger transaction with the
+ * batch read completely is committed, in one ledger transaction with the
  * state (cookie, high-water mark) that goes with it. So an interrupted or
- * failed sync leaves the ledger as it was. */
+ * failed sync leaves the ledger as it was. (--full writes into that
+ * transaction while it reads; the others read first, then write.) */
 #ifndef CP_SYNC_INTERNAL_H
 #define CP_SYNC_INTERNAL_H
 
@@ -200,6 +202,10 @@ void sync_entry_release(struct sync_entry *e);
 
 /* ------------------------------------------------------------ sync_batch.c */
 
+/* What a reader does with each entry it reads (its values are valid during
+ * the call); an error it returns ends the read. */
+typedef int (*sync_take_fn)(void *ctx, enum sync_kind kind, const struct sync_entry *e);
+
 struct cp_sync;
 
 /* Changes read from the directory, applied together. */
@@ -218,6 +224,13 @@ struct sync_batch {
 	/* Outcomes, for the list of entries to read again (sync_retry.c):
 	 * refused (or due again later), and applied. */
 	struct strmap refused[SK_COUNT], applied[SK_COUNT];
+	/* A streamed full read (sync_stream.c) applies records while it
+	 * reads: the kinds still being read, and the records that wait for
+	 * the end of their kind's read (SYNC_DEFERRED). */
+	bool streamed;
+	bool reading[SK_COUNT];
+	struct sync_rec *deferred;
+	size_t ndeferred, deferred_cap;
 	/* State stored with the batch: sync_state key -> value (NULL: keep). */
 	char *state_key[8], *state_val[8];
 	size_t nstate;
@@ -232,8 +245,37 @@ int sync_batch_state(struct sync_batch *b, const char *key, const char *val);
  * reported through the sync's log, and its UUID still marked seen. */
 int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
                      const struct sync_entry *e, const char *uuid);
+/* sync_batch_entry as a reader's sync_take_fn (sync_internal.h's readers). */
+struct sync_into {
+	struct cp_sync *s;
+	struct sync_batch *b;
+};
+int sync_take_into(void *ctx, enum sync_kind kind, const struct sync_entry *e);
+/* The same for an entry already parsed (rc and problem from
+ * sync_entry_parse): *r is moved into b, problem freed. */
+int sync_batch_take(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind, int rc,
+                    struct sync_rec *r, char *problem);
 /* Apply b in one transaction (rolled back with CP_SYNC_DRY_RUN). */
 int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg);
+
+/* The steps of sync_batch_apply, for a read applied as it goes
+ * (sync_stream.c). open: the transaction; apply_kind: the records of kind
+ * in b->recs, in order (a deferred one moves to b->deferred; *done counts);
+ * deferred: those of kind, once its read is over; groups_next: after
+ * people and accounts (their deletions, then what groups need);
+ * finish: the deletions of groups, the list of entries to read again,
+ * the state; close: commit (rollback for a dry run or when rc is an
+ * error) and the message of a failure. */
+int sync_batch_open(struct cp_sync *s, char **errmsg);
+int sync_batch_apply_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                          uint64_t *done);
+int sync_batch_deferred(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
+                        uint64_t *done);
+int sync_batch_groups_next(struct cp_sync *s, struct sync_batch *b, char **errmsg);
+int sync_batch_finish(struct cp_sync *s, struct sync_batch *b, char **errmsg);
+int sync_batch_close(struct cp_sync *s, int rc, char **errmsg);
+/* Sort b's records by kind, then UUID (the order of directory_entries). */
+void sync_batch_sort(struct sync_batch *b);
 /* Drop all but the last record of each entry (a stream may repeat one). */
 int sync_batch_dedup(struct sync_batch *b);
 /* Whether the entry uuid of kind is deleted by b. */
@@ -249,8 +291,13 @@ int sync_retry_store(struct cp_sync *s, const struct sync_batch *b);
 
 /* ------------------------------------------------------------ sync_apply.c */
 
+/* A record whose fate depends on entries not read yet (a streamed read):
+ * nothing written, it waits for the end of its kind. Not a CP_* code. */
+#define SYNC_DEFERRED 1
+
 /* One record into the ledger inside the batch's transaction; a refused
- * record is logged, counted and CP_OK. */
+ * record is logged, counted and CP_OK; SYNC_DEFERRED when b->reading its
+ * kind and another entry holds its key. */
 int sync_apply_record(struct cp_sync *s, const struct sync_batch *b, const struct sync_rec *r);
 /* The entry uuid of kind is gone from the directory: remove its account,
  * mark its person departed, or drop its group's memberships. */
@@ -366,6 +413,12 @@ struct cp_sync {
 	/* Built when a batch has groups: person ids by DN key (ldv_dn_key),
 	 * and the directory groups by name (index into group_uuids). */
 	struct strmap dn_people, group_names;
+	/* Person row ids by employee id, for the batch being applied. */
+	struct strmap person_ids;
+	/* Records a streamed read may be ahead of the writer by, and gathers
+	 * before it writes them; 0: the default (sync_stream.c). Tests make
+	 * it small. */
+	size_t stream_queue_max;
 	char (*group_uuids)[37];
 	size_t ngroups;
 };
@@ -391,6 +444,21 @@ int sync_ldap_fail(struct cp_sync *s, int lrc, const char *what, char **errmsg);
  * marks the batch complete (absent entries are deleted) when asked. */
 int sync_read_kind_paged(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
                          const char *extra, char **errmsg);
+/* The same, each entry to take (its values valid during the call); an
+ * error take returns ends the read (the search abandoned). */
+int sync_read_kind_each(struct cp_sync *s, enum sync_kind kind, const char *extra,
+                        sync_take_fn take, void *ctx, char **errmsg);
+/* sync_stream.c: the full read of every kind with paged searches, applied
+ * to the ledger while it is read, in one transaction (closed, committed
+ * or rolled back, on return): the records and b's bookkeeping as
+ * sync_read_paged then sync_batch_apply would have them. */
+int sync_stream_full(struct cp_sync *s, struct sync_batch *b, char **errmsg);
+/* The same from any source of entries: source(s, kind, take, ctx, errmsg)
+ * passes every entry of kind to take (as sync_read_kind_each), and is
+ * called for each kind in order on the reader thread. (Tests feed it.) */
+typedef int (*sync_source_fn)(struct cp_sync *s, enum sync_kind kind, sync_take_fn take, void *ctx,
+                              char **errmsg);
+int sync_stream(struct cp_sync *s, struct sync_batch *b, sync_source_fn source, char **errmsg);
 int sync_read_paged(struct cp_sync *s, struct sync_batch *b, const char *extra_filter,
                     bool complete, char **errmsg);
 /* The search base of kind, or CP_ERR_CONFIG with a message. */

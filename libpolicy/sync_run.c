@@ -3,7 +3,7 @@
  * transaction, disconnect. Which read follows [ldap] sync_mode: RFC 4533
  * when the server offers it ("auto" asks the root DSE) or always
  * ("syncrepl"), else the modifyTimestamp fallback; --full reads everything
- * with paged searches. */
+ * with paged searches, applied while it is read (sync_stream.c). */
 #include "ledger_internal.h"
 #include "sync_internal.h"
 
@@ -42,6 +42,7 @@ CP_EXPORT void cp_sync_free(cp_sync *s)
 	sync_map_free(&s->map);
 	strmap_clear(&s->dn_people);
 	strmap_clear(&s->group_names);
+	strmap_clear(&s->person_ids);
 	free(s->group_uuids);
 	free(s);
 }
@@ -132,7 +133,8 @@ static bool rfc4533_refused(const cp_sync *s, int rc)
 	        s->last_lrc == LDAP_UNWILLING_TO_PERFORM);
 }
 
-static int read_directory(cp_sync *s, struct sync_batch *b, char **errmsg)
+/* Read into b, or (*applied) read and apply at once. */
+static int read_directory(cp_sync *s, struct sync_batch *b, bool *applied, char **errmsg)
 {
 	bool full = (s->flags & CP_SYNC_FULL) != 0;
 	s->rfc4533 =
@@ -158,7 +160,8 @@ static int read_directory(cp_sync *s, struct sync_batch *b, char **errmsg)
 	/* The cookies stay: an incremental sync from them re-applies changes
 	 * this full read already has, which changes nothing. */
 	s->mode = "full";
-	return sync_read_paged(s, b, NULL, true, errmsg);
+	*applied = true;
+	return sync_stream_full(s, b, errmsg);
 }
 
 /* Connect, read, apply; the counters add up. */
@@ -169,9 +172,10 @@ int sync_once(cp_sync *s, char **errmsg)
 	memcpy(before, s->count, sizeof(before));
 	sync_batch_init(&b);
 	int rc = cp_ldap_connect(s->cfg, &s->ld, errmsg);
+	bool applied = false;
 	if (rc == CP_OK)
-		rc = read_directory(s, &b, errmsg);
-	if (rc == CP_OK)
+		rc = read_directory(s, &b, &applied, errmsg);
+	if (rc == CP_OK && !applied)
 		rc = sync_batch_apply(s, &b, errmsg);
 	sync_batch_free(&b);
 	if (s->ld != NULL)

@@ -231,6 +231,51 @@ class_is lina important-host && ok "the change after the restart arrived" || fai
 st new01 >/dev/null 2>&1
 expect_status 2 $? "the deletion after the restart arrived"
 
+# ---- --full: entries deleted and created again keep their records ----
+# --full writes while it reads; whether the old entry is gone is known only
+# at the end of the read, so the new entry's record waits for it.
+modify <<EOF
+dn: uid=zhangw,ou=accounts,$BASE
+changetype: delete
+
+dn: uid=zhangw,ou=accounts,$BASE
+changetype: add
+objectClass: account
+objectClass: credpolicyAccount
+uid: zhangw
+credpolicyClass: important-host
+credpolicyOwner: E10010
+
+dn: employeeNumber=E10020,ou=people,$BASE
+changetype: delete
+
+dn: employeeNumber=E10020,ou=people,$BASE
+changetype: add
+objectClass: inetOrgPerson
+employeeNumber: E10020
+cn: 刘洋
+sn: 刘
+givenName: 洋
+EOF
+cps --full --json >"$tmp/out" 2>"$tmp/err"
+expect_status 0 $? "--full after an account and a person were deleted and created again"
+# (changed: the two, and the sudo group, whose member E30001 left above.)
+expect_py 'assert d["mode"] == "full" and d["added"] == 0 and d["removed"] == 0 and d["changed"] >= 2 and d["errors"] == 0, d' \
+	"$tmp/out" "--full relinks both records: none added, none removed"
+class_is zhangw important-host && ok "the relinked account has the new entry's class" ||
+	fail "zhangw not important-host after --full"
+"$CP" events --config "$CONF" >"$tmp/ev"
+expect_no_grep "remove account=zhangw" "$tmp/ev" "the relinked account was not removed"
+expect_no_grep "depart.*person=E10020" "$tmp/ev" "the relinked person was not departed (R13)"
+expect_grep "membership_remove.*person=E30001.*group=sudo" "$tmp/ev" \
+	"the full read also drops the membership of the member deleted above"
+export_ledger "$tmp/l4.json"
+expect_py 'a={x["name"]:x for x in d["accounts"]}; assert a["tongliao-wechat"]["custodians"] == ["E10020"], a["tongliao-wechat"]' \
+	"$tmp/l4.json" "the relinked person keeps their custodianship"
+cps --json >"$tmp/out" 2>"$tmp/err"
+expect_py 'assert d["added"] + d["changed"] + d["removed"] == 0, d' "$tmp/out" \
+	"the incremental sync after it finds nothing left to do"
+
 # ---- --dry-run changes nothing ----
 modify <<EOF
 dn: uid=lina,ou=accounts,$BASE

@@ -93,21 +93,54 @@ static const char *uuid(int n)
 	return uuid_buf[n];
 }
 
-static void add(struct sync_batch *b, enum sync_kind kind, int n, const char *dn, ...)
+/* Entry n (its entryUUID uuid(n)) in f, in place: f points into itself. */
+static void fake_entry(struct fake *f, int n, const char *dn, va_list ap)
 {
-	struct fake f;
-	va_list ap;
-	va_start(ap, dn);
-	fake_v(&f, dn, ap);
-	va_end(ap);
-	struct sync_attr *a = &f.attrs[f.e.nattrs++];
+	fake_v(f, dn, ap);
+	struct sync_attr *a = &f->attrs[f->e.nattrs++];
 	a->name.bv_val = (char *)"entryUUID";
 	a->name.bv_len = 9;
-	a->vals = f.vals[f.e.nattrs - 1];
+	a->vals = f->vals[f->e.nattrs - 1];
 	a->vals[0].bv_val = (char *)uuid(n);
 	a->vals[0].bv_len = 36;
 	a->nvals = 1;
-	ck_assert_int_eq(sync_batch_entry(s, b, kind, &f.e, NULL), CP_OK);
+}
+
+/* A fake directory for sync_stream (what --full runs): the entries of
+ * each kind in order, handed over on the reader thread. */
+#define FEED_MAX 8
+static struct fake feed[SK_COUNT][FEED_MAX];
+static size_t nfeed[SK_COUNT];
+static int feed_fails = -1; /* this kind's read fails after its entries */
+static size_t feed_flood;   /* times the last group entry is sent again */
+static size_t fed;          /* entries handed over */
+static bool feed_stopped;   /* take refused one: the writer had failed */
+static bool feeding;        /* P, A and G add to the feed, not to b */
+
+static void feed_reset(void)
+{
+	memset(nfeed, 0, sizeof(nfeed));
+	feed_fails = -1;
+	feed_flood = 0;
+	fed = 0;
+	feed_stopped = false;
+	feeding = true;
+}
+
+/* Entry n into b, or into the feed after feed_reset. */
+static void add(struct sync_batch *b, enum sync_kind kind, int n, const char *dn, ...)
+{
+	struct fake one, *f = &one;
+	if (feeding) {
+		ck_assert_uint_lt(nfeed[kind], FEED_MAX);
+		f = &feed[kind][nfeed[kind]++];
+	}
+	va_list ap;
+	va_start(ap, dn);
+	fake_entry(f, n, dn, ap);
+	va_end(ap);
+	if (!feeding)
+		ck_assert_int_eq(sync_batch_entry(s, b, kind, &f->e, NULL), CP_OK);
 }
 
 #define P(n, eid, ...)                                                                             \
@@ -158,6 +191,26 @@ static int events(void)
 	int n = 0;
 	ck_assert_int_eq(cp_ledger_events(l, 0, count_events, &n), CP_OK);
 	return n;
+}
+
+/* The detail of the newest event of kind for account ("" if none). */
+static const char *event_detail(const char *kind, const char *account)
+{
+	static char buf[512];
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(l->db,
+	                       "SELECT detail FROM events WHERE kind = ? AND account = ?"
+	                       " ORDER BY id DESC LIMIT 1",
+	                       -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	buf[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, sizeof(buf), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
 }
 
 /* Whether the event log has an event of kind. */
@@ -231,6 +284,11 @@ START_TEST(test_create_then_unchanged)
 	ck_assert_str_eq(cp_account_owner(a, 0), "E1");
 	ck_assert_int_eq(cp_account_last_change(a), 1790843400);
 	cp_account_free(a);
+	/* One event for a new account, its last change included. */
+	ck_assert_str_eq(
+	    event_detail("account_add", "zhangw"),
+	    "class=admin-workstation kind=personal otp=no owner=E1 last_change=1790843400");
+	ck_assert(!event_seen("last_change"));
 	a = account_of("root");
 	ck_assert_int_eq(cp_account_kind_of(a), CP_ACCOUNT_SERVICE);
 	ck_assert_uint_eq(cp_account_custodian_count(a), 2);
@@ -715,6 +773,184 @@ START_TEST(test_groups)
 }
 END_TEST
 
+/* ------------------------------------------------------------ streamed reads */
+
+static int feed_one(sync_take_fn take, void *ctx, enum sync_kind kind, const struct fake *f)
+{
+	int rc = take(ctx, kind, &f->e);
+	fed++;
+	feed_stopped = feed_stopped || rc != CP_OK;
+	return rc;
+}
+
+static int feed_source(struct cp_sync *sy, enum sync_kind kind, sync_take_fn take, void *ctx,
+                       char **errmsg)
+{
+	(void)sy;
+	int rc = CP_OK;
+	for (size_t i = 0; rc == CP_OK && i < nfeed[kind]; i++)
+		rc = feed_one(take, ctx, kind, &feed[kind][i]);
+	for (size_t i = 0; rc == CP_OK && kind == SK_GROUP && nfeed[kind] > 0 && i < feed_flood;
+	     i++)
+		rc = feed_one(take, ctx, kind, &feed[kind][nfeed[kind] - 1]);
+	if (rc == CP_OK && (int)kind == feed_fails) {
+		cp_set_errmsg(errmsg, "the directory at ldap://test/ stopped answering");
+		rc = CP_ERR_IO;
+	}
+	return rc;
+}
+
+static int stream(char **msg)
+{
+	s->flags = 0;
+	feeding = false;
+	int rc = sync_stream(s, &b, feed_source, msg);
+	sync_batch_free(&b);
+	return rc;
+}
+
+static void stream_ok(void)
+{
+	char *msg = NULL;
+	int rc = stream(&msg);
+	ck_assert_msg(rc == CP_OK, "stream: %d %s; log: %s", rc, msg != NULL ? msg : "", logbuf);
+	free(msg);
+}
+
+static void feed_base(void)
+{
+	feed_reset();
+	base_batch();
+}
+
+/* Written while read, the ledger ends as a batch would leave it. */
+START_TEST(test_streamed_as_batch)
+{
+	struct members m;
+	begin(false);
+	feed_base();
+	stream_ok();
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_ADDED), 5);
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_ENTRIES), 5);
+	cp_account *a = account_of("root");
+	ck_assert_uint_eq(cp_account_custodian_count(a), 2);
+	cp_account_free(a);
+	ck_assert_str_eq(members(&m), "E1:sudo:*:directory ");
+	int n = events();
+	begin(false);
+	stream_ok(); /* the same directory: nothing written */
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_UNCHANGED), 5);
+	ck_assert_int_eq(events(), n);
+	/* root gone from the directory: removed once the accounts are read. */
+	begin(false);
+	feed_reset();
+	P(1, "E1", "cn", "张伟", END);
+	P(2, "E2", "cn", "李娜", END);
+	A(11, "zhangw", "credpolicyClass", "admin-workstation", END, "credpolicyOwner", "E1", END,
+	  "pwdChangedTime", "20261001083000Z", END);
+	G(21, "sudo", "member", "employeeNumber=E1,ou=people,o=t", END);
+	stream_ok();
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_REMOVED), 1);
+	ck_assert(!acct_exists("root"));
+}
+END_TEST
+
+/* A new entry claims zhangw before the entry that holds it is read: it
+ * must wait for the end of the accounts, and then be refused - not take
+ * the record from an entry that was merely read later. */
+START_TEST(test_streamed_claim_waits)
+{
+	begin(true);
+	base_batch();
+	apply_ok();
+	begin(false);
+	feed_base();
+	s->stream_queue_max = 1; /* each record written as soon as it is read */
+	nfeed[SK_ACCOUNT] = 0;
+	A(31, "zhangw", "credpolicyClass", "important-host", END, "credpolicyOwner", "E1", END);
+	A(11, "zhangw", "credpolicyClass", "admin-workstation", END, "credpolicyOwner", "E1", END,
+	  "pwdChangedTime", "20261001083000Z", END);
+	A(12, "root", "credpolicyKind", "service", END, "credpolicyCustodian", "E1", "E2", END);
+	stream_ok();
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_ERRORS), 1);
+	ck_assert_ptr_nonnull(strstr(logbuf, "already holds the ledger record zhangw"));
+	struct dir_row row;
+	ck_assert_int_eq(dir_get(l, SK_ACCOUNT, uuid(11), &row), CP_OK);
+	dir_row_clear(&row);
+	ck_assert_int_eq(dir_get(l, SK_ACCOUNT, uuid(31), &row), CP_ERR_NOTFOUND);
+	cp_account *a = account_of("zhangw");
+	ck_assert_str_eq(cp_account_class(a), "admin-workstation");
+	cp_account_free(a);
+	ck_assert(!event_seen("remove"));
+	/* Its holder gone, the same claim relinks the record. */
+	begin(false);
+	feed_base();
+	nfeed[SK_ACCOUNT] = 0;
+	A(31, "zhangw", "credpolicyClass", "important-host", END, "credpolicyOwner", "E1", END);
+	A(12, "root", "credpolicyKind", "service", END, "credpolicyCustodian", "E1", "E2", END);
+	stream_ok();
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_ERRORS), 0);
+	ck_assert_int_eq(dir_get(l, SK_ACCOUNT, uuid(31), &row), CP_OK);
+	dir_row_clear(&row);
+	ck_assert_int_eq(dir_get(l, SK_ACCOUNT, uuid(11), &row), CP_ERR_NOTFOUND);
+	a = account_of("zhangw");
+	ck_assert_str_eq(cp_account_class(a), "important-host");
+	cp_account_free(a);
+	ck_assert(!event_seen("remove"));
+}
+END_TEST
+
+/* The directory goes away mid-read: what was written is rolled back. */
+START_TEST(test_streamed_read_fails)
+{
+	begin(true);
+	base_batch();
+	apply_ok();
+	int n = events();
+	begin(false);
+	feed_base();
+	nfeed[SK_ACCOUNT] = 0;
+	A(11, "zhangw", "credpolicyClass", "important-host", END, "credpolicyOwner", "E2", END);
+	A(13, "new01", "credpolicyOwner", "E2", END);
+	feed_fails = SK_ACCOUNT;
+	char *msg = NULL;
+	ck_assert_int_eq(stream(&msg), CP_ERR_IO);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "stopped answering"));
+	free(msg);
+	ck_assert_int_eq(events(), n);
+	ck_assert(!acct_exists("new01"));
+	cp_account *a = account_of("zhangw");
+	ck_assert_str_eq(cp_account_class(a), "admin-workstation");
+	cp_account_free(a);
+}
+END_TEST
+
+/* The writer fails (a read with no people at all would depart everyone):
+ * the reader, blocked on a full queue, stops instead of reading on. */
+START_TEST(test_streamed_writer_fails)
+{
+	begin(true);
+	base_batch();
+	apply_ok();
+	int n = events();
+	begin(false);
+	feed_base();
+	nfeed[SK_PERSON] = 0;
+	feed_flood = 1000;
+	s->stream_queue_max = 16;
+	char *msg = NULL;
+	ck_assert_int_eq(stream(&msg), CP_ERR_INVAL);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "returned no person entries"));
+	free(msg);
+	ck_assert(feed_stopped);
+	ck_assert_uint_lt(fed, 1000);
+	ck_assert_int_eq(events(), n);
+	ck_assert(acct_exists("root"));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *su = suite_create("sync_apply");
@@ -740,6 +976,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_departed_in_directory);
 	tcase_add_test(tc, test_departure_ahead);
 	tcase_add_test(tc, test_groups);
+	tcase_add_test(tc, test_streamed_as_batch);
+	tcase_add_test(tc, test_streamed_claim_waits);
+	tcase_add_test(tc, test_streamed_read_fails);
+	tcase_add_test(tc, test_streamed_writer_fails);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -1,0 +1,304 @@
+/* sync_stream.c - the full read (--full) applied while it is read.
+ *
+ * Reading 200,000 entries costs the process about as much as writing them
+ * costs SQLite, and neither has to wait for the other: a reader thread
+ * runs the paged searches and turns each entry into a record (libldap's
+ * decoding, the value checks, the personal tokens) while this thread
+ * writes the records read so far - in ONE transaction, as every sync, so
+ * that an interrupted sync leaves the ledger as it was.
+ *
+ * The reader hands records over through a bounded queue and waits when
+ * the writer is behind. The writer applies people, then accounts, then
+ * groups, in the order they are read; what needs the whole read of a kind
+ * waits for the end of that kind: deletions (sync_batch.c) and a record
+ * whose key another entry holds (SYNC_DEFERRED: whether that entry is gone
+ * is known only then).
+ *
+ * The reader owns the LDAP handle until it has ended; the ledger, the log
+ * and the progress callbacks stay on this thread. */
+#include "sync_internal.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUEUE_MAX 65536 /* records the reader may be ahead by */
+#define WAKE_AT   1024  /* records that wake the writer */
+#define APPLY_AT  20000 /* records gathered before they are applied (sorted) */
+
+struct item {
+	enum sync_kind kind;
+	bool end; /* the read of kind is over (no record) */
+	int rc;   /* sync_entry_parse's */
+	struct sync_rec r;
+	char *problem;
+};
+
+struct queue {
+	struct cp_sync *s;
+	sync_source_fn source;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct item *v; /* the reader fills v; the writer swaps it for w */
+	struct item *w;
+	size_t max, wake, apply_at; /* QUEUE_MAX, WAKE_AT, APPLY_AT, or less for tests */
+	size_t n;
+	size_t ends; /* end items in v */
+	bool stop;   /* the writer failed: the reader gives up */
+	bool done;   /* the reader has ended, with rc and errmsg */
+	int rc;
+	char *errmsg;
+};
+
+static void item_clear(struct item *it)
+{
+	if (!it->end)
+		sync_rec_clear(&it->r);
+	free(it->problem);
+	it->problem = NULL;
+}
+
+/* ------------------------------------------------------------ the reader */
+
+static int push(struct queue *q, struct item *it)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->n == q->max && !q->stop)
+		pthread_cond_wait(&q->room, &q->mu);
+	bool stop = q->stop;
+	if (!stop) {
+		q->v[q->n++] = *it;
+		q->ends += it->end;
+		if (q->n % q->wake == 0 || it->end)
+			pthread_cond_signal(&q->more);
+	}
+	pthread_mutex_unlock(&q->mu);
+	if (stop)
+		item_clear(it);
+	return stop ? CP_ERR_IO : CP_OK; /* the writer's error is the one reported */
+}
+
+static int reader_take(void *ctx, enum sync_kind kind, const struct sync_entry *e)
+{
+	struct queue *q = ctx;
+	struct item it = {.kind = kind};
+	it.rc = sync_entry_parse(&q->s->map, q->s->cfg, kind, e, NULL, &it.r, &it.problem);
+	if (it.rc != CP_OK && it.rc != CP_ERR_INVAL) { /* out of memory: the read fails */
+		int rc = it.rc;
+		item_clear(&it);
+		return rc;
+	}
+	return push(q, &it);
+}
+
+static void *reader(void *arg)
+{
+	struct queue *q = arg;
+	char *msg = NULL;
+	int rc = CP_OK;
+	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++) {
+		rc = q->source(q->s, (enum sync_kind)k, reader_take, q, &msg);
+		struct item end = {.kind = (enum sync_kind)k, .end = true};
+		if (rc == CP_OK)
+			rc = push(q, &end);
+	}
+	pthread_mutex_lock(&q->mu);
+	q->done = true;
+	q->rc = rc;
+	q->errmsg = msg;
+	pthread_cond_signal(&q->more);
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the writer */
+
+/* What the reader has queued, swapped into q->w (*n items); *done when
+ * the reader has ended and nothing more will come. */
+static void take_queued(struct queue *q, size_t *n, bool *done)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->n < q->wake && q->ends == 0 && !q->done)
+		pthread_cond_wait(&q->more, &q->mu);
+	struct item *full = q->v;
+	q->v = q->w;
+	q->w = full;
+	*n = q->n;
+	*done = q->done && q->n == 0;
+	q->n = 0;
+	q->ends = 0;
+	pthread_cond_signal(&q->room);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The records gathered so far, in the order of directory_entries. */
+static int apply_gathered(struct cp_sync *s, struct sync_batch *b, uint64_t *done)
+{
+	int rc = CP_OK;
+	sync_batch_sort(b);
+	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++)
+		rc = sync_batch_apply_kind(s, b, (enum sync_kind)k, done);
+	for (size_t i = 0; i < b->nrecs; i++)
+		sync_rec_clear(&b->recs[i]);
+	b->nrecs = 0;
+	return rc;
+}
+
+/* The read of kind is over: what waited for it. */
+static int end_of_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind, uint64_t *done,
+                       char **errmsg)
+{
+	int rc = apply_gathered(s, b, done);
+	b->reading[kind] = false;
+	b->complete[kind] = true;
+	if (rc == CP_OK)
+		rc = sync_batch_deferred(s, b, kind, done);
+	for (size_t i = 0; i < b->nrecs; i++)
+		sync_rec_clear(&b->recs[i]);
+	b->nrecs = 0;
+	if (rc == CP_OK && kind == SK_ACCOUNT)
+		rc = sync_batch_groups_next(s, b, errmsg);
+	return rc;
+}
+
+static int write_items(struct queue *q, struct sync_batch *b, size_t n, uint64_t *done,
+                       char **errmsg)
+{
+	struct cp_sync *s = q->s;
+	struct item *v = q->w;
+	int rc = CP_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (rc != CP_OK)
+			item_clear(&v[i]);
+		else if (v[i].end)
+			rc = end_of_kind(s, b, v[i].kind, done, errmsg);
+		else /* moves the record into b */
+			rc = sync_batch_take(s, b, v[i].kind, v[i].rc, &v[i].r, v[i].problem);
+		v[i].problem = NULL;
+		if (rc == CP_OK && b->nrecs >= q->apply_at)
+			rc = apply_gathered(s, b, done);
+	}
+	return rc;
+}
+
+/* Take and write until the reader has ended or this side fails. */
+static int writer(struct queue *q, struct sync_batch *b, char **errmsg)
+{
+	uint64_t done = 0;
+	int rc = CP_OK;
+	for (bool end = false; !end;) {
+		size_t n = 0;
+		take_queued(q, &n, &end);
+		rc = write_items(q, b, n, &done, errmsg);
+		if (rc != CP_OK)
+			break;
+	}
+	return rc;
+}
+
+/* The writer failed: the reader stops at its next entry; then drop what
+ * it had queued. */
+static void stop_reader(struct queue *q, pthread_t t)
+{
+	pthread_mutex_lock(&q->mu);
+	q->stop = true;
+	pthread_cond_signal(&q->room);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(t, NULL);
+	for (size_t i = 0; i < q->n; i++)
+		item_clear(&q->v[i]);
+	q->n = 0;
+}
+
+static int start_reader(struct queue *q, pthread_t *t)
+{
+	/* Signals are for the thread that called: the reader has none. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int e = pthread_create(t, NULL, reader, q);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e == 0 ? CP_OK : CP_ERR_NOMEM;
+}
+
+/* Without a thread: read everything, then apply it, as other reads do. */
+static int read_then_apply(struct cp_sync *s, struct sync_batch *b, sync_source_fn source,
+                           char **errmsg)
+{
+	struct sync_into into = {s, b};
+	int rc = CP_OK;
+	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++) {
+		rc = source(s, (enum sync_kind)k, sync_take_into, &into, errmsg);
+		b->complete[k] = true;
+	}
+	return rc == CP_OK ? sync_batch_apply(s, b, errmsg) : rc;
+}
+
+static int stream(struct cp_sync *s, struct sync_batch *b, struct queue *q, char **errmsg)
+{
+	pthread_t t;
+	if (start_reader(q, &t) != CP_OK)
+		return read_then_apply(s, b, q->source, errmsg);
+	b->streamed = true;
+	for (int k = 0; k < SK_COUNT; k++)
+		b->reading[k] = true;
+	int rc = sync_batch_open(s, errmsg);
+	bool opened = rc == CP_OK;
+	if (rc == CP_OK)
+		rc = writer(q, b, errmsg);
+	if (rc != CP_OK)
+		stop_reader(q, t);
+	else
+		pthread_join(t, NULL);
+	/* The directory went away mid-read: its message, nothing applied. */
+	if (rc == CP_OK && q->rc != CP_OK) {
+		rc = q->rc;
+		if (errmsg != NULL && *errmsg == NULL) {
+			*errmsg = q->errmsg;
+			q->errmsg = NULL;
+		}
+	}
+	if (rc == CP_OK)
+		rc = sync_batch_finish(s, b, errmsg);
+	return opened ? sync_batch_close(s, rc, errmsg) : rc;
+}
+
+int sync_stream(struct cp_sync *s, struct sync_batch *b, sync_source_fn source, char **errmsg)
+{
+	struct queue q = {
+	    .s = s, .source = source, .max = QUEUE_MAX, .wake = WAKE_AT, .apply_at = APPLY_AT};
+	if (s->stream_queue_max > 0 && s->stream_queue_max < QUEUE_MAX)
+		q.max = s->stream_queue_max;
+	if (q.wake > q.max)
+		q.wake = q.max;
+	if (q.apply_at > q.max)
+		q.apply_at = q.max;
+	q.v = calloc(q.max, sizeof(*q.v));
+	q.w = calloc(q.max, sizeof(*q.w));
+	int rc = q.v != NULL && q.w != NULL ? CP_OK : CP_ERR_NOMEM;
+	if (rc == CP_OK &&
+	    (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.more, NULL) != 0 ||
+	     pthread_cond_init(&q.room, NULL) != 0))
+		rc = CP_ERR_NOMEM; /* glibc's do not fail */
+	if (rc == CP_OK)
+		rc = stream(s, b, &q, errmsg);
+	pthread_cond_destroy(&q.room);
+	pthread_cond_destroy(&q.more);
+	pthread_mutex_destroy(&q.mu);
+	free(q.errmsg);
+	free(q.v);
+	free(q.w);
+	return rc;
+}
+
+static int paged_source(struct cp_sync *s, enum sync_kind kind, sync_take_fn take, void *ctx,
+                        char **errmsg)
+{
+	return sync_read_kind_each(s, kind, NULL, take, ctx, errmsg);
+}
+
+int sync_stream_full(struct cp_sync *s, struct sync_batch *b, char **errmsg)
+{
+	return sync_stream(s, b, paged_source, errmsg);
+}
