@@ -164,7 +164,8 @@ CP_EXPORT int cp_person_add(cp_person *p, const char *key, const char *value,
  * letters for initials. Anything else: CP_ERR_INVAL. */
 CP_EXPORT int cp_person_add_token(cp_person *p, const char *token);
 
-/* Derived tokens, normalised (lower case ASCII/pinyin, digits). Owned by p. */
+/* Derived tokens, normalised (lower case ASCII/pinyin, digits). Owned by p,
+ * valid until p is next changed or freed. */
 CP_EXPORT size_t cp_person_token_count(const cp_person *p);
 CP_EXPORT const char *cp_person_token(const cp_person *p, size_t i);
 

@@ -78,6 +78,7 @@
  *
  * Tokens are personal data: every copy is wiped before it is freed. */
 #include "internal.h"
+
 #include "icu.h"
 
 #include <stdio.h>
@@ -93,21 +94,32 @@
 #define NAME_PARTS_MAX   8
 
 struct token {
-	char *s;         /* NUL-terminated spelling, INITIALS_MARK first for initials */
+	size_t off;      /* of its NUL-terminated spelling in the person's buf,
+	                    INITIALS_MARK first for initials */
 	size_t len;      /* length of the token proper, without the mark */
 	bool initials;   /* matched by the initials rule only */
 	bool reversible; /* also matched reversed */
 };
 
+/* The spellings follow each other in one buffer: a person has a few dozen
+ * tokens, and a directory sync derives them for 100,000 people - one
+ * allocation each instead of one a token. */
 struct cp_person {
 	struct token *tok;
 	size_t n, cap;
+	char *buf;
+	size_t used, bufcap;
 	bool has_initials;
 };
 
-static const char *token_text(const struct token *t)
+static const char *token_spelling(const cp_person *p, const struct token *t)
 {
-	return t->initials ? t->s + 1 : t->s;
+	return p->buf + t->off;
+}
+
+static const char *token_text(const cp_person *p, const struct token *t)
+{
+	return token_spelling(p, t) + (t->initials ? 1 : 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -123,22 +135,39 @@ static bool has_token(const cp_person *p, const char *t, size_t len, bool initia
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct token *k = &p->tok[i];
-		if (k->initials == initials && k->len == len && memcmp(token_text(k), t, len) == 0)
+		if (k->initials == initials && k->len == len &&
+		    memcmp(token_text(p, k), t, len) == 0)
 			return true;
 	}
 	return false;
 }
 
-static int grow(cp_person *p)
+/* Room for one more token of len bytes. The old buffer is wiped, never
+ * left in freed memory by realloc. */
+static int grow(cp_person *p, size_t len)
 {
-	if (p->n < p->cap)
+	if (p->n == p->cap) {
+		size_t cap = p->cap != 0 ? 2 * p->cap : 32;
+		struct token *tok = realloc(p->tok, cap * sizeof(*tok));
+		if (tok == NULL)
+			return CP_ERR_NOMEM;
+		p->tok = tok;
+		p->cap = cap;
+	}
+	if (p->used + len + 2 <= p->bufcap)
 		return CP_OK;
-	size_t cap = p->cap != 0 ? 2 * p->cap : 32;
-	struct token *tok = realloc(p->tok, cap * sizeof(*tok));
-	if (tok == NULL)
+	size_t cap = p->bufcap != 0 ? 2 * p->bufcap : 512;
+	while (cap < p->used + len + 2)
+		cap *= 2;
+	char *buf = malloc(cap);
+	if (buf == NULL)
 		return CP_ERR_NOMEM;
-	p->tok = tok;
-	p->cap = cap;
+	if (p->used > 0)
+		memcpy(buf, p->buf, p->used);
+	if (p->buf != NULL)
+		cp_free_wiped(p->buf, p->used);
+	p->buf = buf;
+	p->bufcap = cap;
 	return CP_OK;
 }
 
@@ -150,28 +179,28 @@ static int put_token(cp_person *p, const char *t, size_t len, bool initials)
 	size_t min = initials ? INITIALS_MIN_LEN : CP_MIN_TOKEN_LEN;
 	if (len < min || len > TOKEN_MAX || has_token(p, t, len, initials))
 		return CP_OK;
-	if (grow(p) != CP_OK)
+	if (grow(p, len) != CP_OK)
 		return CP_ERR_NOMEM;
-	char *s = malloc(len + 2);
-	if (s == NULL)
-		return CP_ERR_NOMEM;
+	char *s = p->buf + p->used;
 	size_t off = 0;
 	if (initials)
 		s[off++] = INITIALS_MARK;
 	memcpy(s + off, t, len);
 	s[off + len] = '\0';
 	p->tok[p->n++] = (struct token){
-	    .s = s, .len = len, .initials = initials, .reversible = len >= REVERSE_MIN_LEN};
+	    .off = p->used, .len = len, .initials = initials, .reversible = len >= REVERSE_MIN_LEN};
+	p->used += off + len + 1;
 	p->has_initials |= initials;
 	return CP_OK;
 }
 
 static void drop_tokens_from(cp_person *p, size_t mark)
 {
-	while (p->n > mark) {
-		struct token *t = &p->tok[--p->n];
-		cp_free_secret(t->s);
-		t->s = NULL;
+	if (p->n > mark) {
+		size_t from = p->tok[mark].off;
+		explicit_bzero(p->buf + from, p->used - from);
+		p->used = from;
+		p->n = mark;
 	}
 	p->has_initials = false;
 	for (size_t i = 0; i < p->n; i++)
@@ -1128,6 +1157,7 @@ CP_EXPORT void cp_person_free(cp_person *p)
 		return;
 	drop_tokens_from(p, 0);
 	free(p->tok);
+	free(p->buf); /* wiped by drop_tokens_from */
 	free(p);
 }
 
@@ -1190,7 +1220,7 @@ CP_EXPORT size_t cp_person_token_count(const cp_person *p)
 
 CP_EXPORT const char *cp_person_token(const cp_person *p, size_t i)
 {
-	return p != NULL && i < p->n ? p->tok[i].s : NULL;
+	return p != NULL && i < p->n ? token_spelling(p, &p->tok[i]) : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1202,7 +1232,7 @@ static bool initials_match(const cp_person *p, const char *letters, size_t n)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct token *t = &p->tok[i];
-		if (t->initials && t->len == n && memcmp(token_text(t), letters, n) == 0)
+		if (t->initials && t->len == n && memcmp(token_text(p, t), letters, n) == 0)
 			return true;
 	}
 	return false;
@@ -1214,9 +1244,9 @@ static bool tokens_match(const cp_person *p, const char *fwd, const char *rev, s
 		const struct token *t = &p->tok[i];
 		if (t->initials || t->len > n)
 			continue;
-		if (memmem(fwd, n, token_text(t), t->len) != NULL)
+		if (memmem(fwd, n, token_text(p, t), t->len) != NULL)
 			return true;
-		if (t->reversible && memmem(rev, n, token_text(t), t->len) != NULL)
+		if (t->reversible && memmem(rev, n, token_text(p, t), t->len) != NULL)
 			return true;
 	}
 	return false;
