@@ -190,6 +190,8 @@ static int apply_person(struct cp_sync *s, const struct sync_batch *b, const str
 		rc = strmap_put(&s->person_ids, p->employee_id, id);
 	if (rc == CP_OK)
 		rc = keep_dir_row(s, r, id, how, dn, p->employee_id);
+	if (rc == CP_OK && b->streamed) /* for the groups (sync_groups.c) */
+		rc = sync_map_person_dn(s, r->dn, id);
 	/* A departure dated ahead is not one yet: the entry is read again by
 	 * the next syncs (sync_retry.c) until the date has come. */
 	if (rc == CP_OK && p->departed != 0 && p->departed <= (int64_t)time(NULL))

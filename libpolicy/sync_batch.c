@@ -291,7 +291,7 @@ int sync_batch_groups_next(struct cp_sync *s, struct sync_batch *b, char **errms
 	if (rc == CP_OK)
 		rc = apply_deletions(s, b, SK_PERSON, errmsg);
 	if (rc == CP_OK && has_groups(b))
-		rc = sync_apply_prepare_groups(s);
+		rc = sync_apply_prepare_groups(s, b);
 	return rc;
 }
 
@@ -338,6 +338,7 @@ void sync_batch_sort(struct sync_batch *b)
 int sync_batch_open(struct cp_sync *s, char **errmsg)
 {
 	strmap_clear(&s->person_ids);
+	strmap_clear(&s->dn_people);
 	int rc = cp_ledger_begin(s->l);
 	if (rc != CP_OK)
 		cp_set_errmsg(errmsg, _("%s: cannot start a ledger transaction: %s"), s->l->path,

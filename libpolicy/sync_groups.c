@@ -148,15 +148,19 @@ int sync_drop_group(struct cp_sync *s, const struct dir_row *row, const char *uu
 
 /* ------------------------------------------------------------ before groups */
 
+int sync_map_person_dn(struct cp_sync *s, const char *dn, int64_t id)
+{
+	char *key = ldv_dn_key(dn, strlen(dn));
+	/* A DN libldap cannot parse names no group member either. */
+	int rc = key != NULL ? strmap_put(&s->dn_people, key, id) : CP_OK;
+	free(key);
+	return rc;
+}
+
 static int map_person(const char *uuid, const struct dir_row *r, void *ctx)
 {
-	struct cp_sync *s = ctx;
 	(void)uuid;
-	char *key = ldv_dn_key(r->dn, strlen(r->dn));
-	/* A DN libldap cannot parse names no group member either. */
-	int rc = key != NULL ? strmap_put(&s->dn_people, key, r->id) : CP_OK;
-	free(key);
-	return rc != CP_OK;
+	return sync_map_person_dn(ctx, r->dn, r->id) != CP_OK;
 }
 
 static int map_group(const char *uuid, const struct dir_row *r, void *ctx)
@@ -164,12 +168,33 @@ static int map_group(const char *uuid, const struct dir_row *r, void *ctx)
 	return group_hold(ctx, r->grp, uuid) != CP_OK;
 }
 
-int sync_apply_prepare_groups(struct cp_sync *s)
+/* A streamed read mapped the people it applied as it went; those it
+ * refused keep their records, and so their place in groups. */
+static int map_refused_people(struct cp_sync *s, const struct sync_batch *b)
 {
-	strmap_clear(&s->dn_people);
+	const struct strmap *ref = &b->refused[SK_PERSON];
+	int rc = CP_OK;
+	for (size_t i = 0; rc == CP_OK && i < ref->cap; i++) {
+		struct dir_row row;
+		if (ref->keys[i] == NULL || dir_get(s->l, SK_PERSON, ref->keys[i], &row) != CP_OK)
+			continue;
+		rc = sync_map_person_dn(s, row.dn, row.id);
+		dir_row_clear(&row);
+	}
+	return rc;
+}
+
+int sync_apply_prepare_groups(struct cp_sync *s, const struct sync_batch *b)
+{
 	strmap_clear(&s->group_names);
 	s->ngroups = 0;
-	int rc = dir_each(s->l, SK_PERSON, map_person, s);
+	int rc = CP_OK;
+	if (b->streamed) {
+		rc = map_refused_people(s, b);
+	} else {
+		strmap_clear(&s->dn_people);
+		rc = dir_each(s->l, SK_PERSON, map_person, s);
+	}
 	if (rc == CP_OK)
 		rc = dir_each(s->l, SK_GROUP, map_group, s);
 	/* dir_each stops quietly when fn returns non-zero: out of memory. */

@@ -311,8 +311,11 @@ int sync_refuse(struct cp_sync *s, const struct sync_rec *r, const char *fmt, ..
 
 struct dir_row;
 
-/* Before a batch's groups: the people by DN and the groups by name. */
-int sync_apply_prepare_groups(struct cp_sync *s);
+/* Before a batch's groups: the people by DN and the groups by name. A
+ * streamed read (b->streamed) has mapped the people it applied already. */
+int sync_apply_prepare_groups(struct cp_sync *s, const struct sync_batch *b);
+/* Person id by the DN key of dn, into s->dn_people. */
+int sync_map_person_dn(struct cp_sync *s, const char *dn, int64_t id);
 /* A group record: its memberships; *added when the group is new. */
 int sync_apply_group(struct cp_sync *s, const struct sync_batch *b, const struct sync_rec *r,
                      bool *added);

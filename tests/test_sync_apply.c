@@ -900,6 +900,33 @@ START_TEST(test_streamed_claim_waits)
 }
 END_TEST
 
+/* Groups after a streamed read: a member refused this time (a bad value)
+ * keeps its record, and so its membership; a member deleted loses it. */
+START_TEST(test_streamed_groups)
+{
+	struct members m;
+	begin(true);
+	base_batch();
+	G(22, "dba", "member", "employeeNumber=E1,ou=people,o=t", "employeeNumber=E2,ou=people,o=t",
+	  END);
+	apply_ok();
+	ck_assert_str_eq(members(&m), "E1:dba:*:directory E1:sudo:*:directory E2:dba:*:directory ");
+	begin(false);
+	feed_reset();
+	P(1, "E1", "cn", "\x01", END); /* refused: a control character */
+	A(11, "zhangw", "credpolicyClass", "admin-workstation", END, "credpolicyOwner", "E1", END,
+	  "pwdChangedTime", "20261001083000Z", END);
+	A(12, "root", "credpolicyKind", "service", END, "credpolicyCustodian", "E1", END);
+	G(21, "sudo", "member", "employeeNumber=E1,ou=people,o=t", END);
+	G(22, "dba", "member", "employeeNumber=E1,ou=people,o=t", "employeeNumber=E2,ou=people,o=t",
+	  END);
+	stream_ok();
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_ERRORS), 1);
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_REMOVED), 1); /* E2 departed */
+	ck_assert_str_eq(members(&m), "E1:dba:*:directory E1:sudo:*:directory ");
+}
+END_TEST
+
 /* The directory goes away mid-read: what was written is rolled back. */
 START_TEST(test_streamed_read_fails)
 {
@@ -978,6 +1005,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_groups);
 	tcase_add_test(tc, test_streamed_as_batch);
 	tcase_add_test(tc, test_streamed_claim_waits);
+	tcase_add_test(tc, test_streamed_groups);
 	tcase_add_test(tc, test_streamed_read_fails);
 	tcase_add_test(tc, test_streamed_writer_fails);
 	suite_add_tcase(su, tc);
