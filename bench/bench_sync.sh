@@ -14,7 +14,9 @@
 #                  over StartTLS, as LDIF to a file;
 #   full_s         credpolicy sync --full into an empty ledger;
 #   ratio          full_s / ldapsearch_s (the goal: at most 2);
-#   reconcile_s    credpolicy sync --full again on the synced ledger;
+#   reconcile_s    credpolicy sync --full again on the synced ledger (what
+#                  a periodic full sync of a host does), and reconcile_ratio,
+#                  reconcile_s / ldapsearch_s;
 #   reconcile_dry_run_s  the same with --dry-run (read and compare only);
 #   incr100_s      credpolicy sync (RFC 4533 refreshOnly from the stored
 #                  cookie) after 100 changes made with ldapmodify: 70
@@ -125,6 +127,7 @@ while [ $r -lt "$runs" ]; do
 	r=$((r + 1))
 done
 echo "reconcile_s: $(stats "$tmp/rec")"
+echo "reconcile_ratio: $(awk -v a="$(median "$tmp/rec")" -v b="$(median "$tmp/ls")" 'BEGIN { printf "%.2f\n", a / b }')"
 : >"$tmp/dry"
 r=0
 while [ $r -lt "$runs" ]; do

@@ -56,11 +56,15 @@ int sync_refuse(struct cp_sync *s, const struct sync_rec *r, const char *fmt, ..
 /* The row id of a person by employee id, remembered for the batch (the
  * map is cleared with it): every account names its owners, and a first
  * sync would look each person up again for that. People are never
- * deleted; a new employee id forgets the old one (person_rekey). */
+ * deleted; a new employee id forgets the old one (person_rekey). A
+ * streamed read loads every person first (s->person_ids_all): then a
+ * name the map lacks is no person. */
 static int person_id(struct cp_sync *s, const char *employee_id, int64_t *id)
 {
 	if (strmap_get(&s->person_ids, employee_id, id))
 		return CP_OK;
+	if (s->person_ids_all)
+		return CP_ERR_NOTFOUND;
 	int rc = ledger_person_id(s->l, employee_id, id);
 	return rc == CP_OK ? strmap_put(&s->person_ids, employee_id, *id) : rc;
 }
@@ -155,6 +159,9 @@ static int person_rekey(struct cp_sync *s, const struct sync_rec *r, int64_t id)
 	char *old = NULL;
 	bool departed = false;
 	int64_t other = 0;
+	if (s->person_ids_all && strmap_get(&s->person_ids, r->p.employee_id, &other) &&
+	    other == id)
+		return CP_OK; /* the id is this person's still */
 	int rc = ledger_person_row(s->l, id, &old, &departed);
 	if (rc != CP_OK || strcmp(old, r->p.employee_id) == 0) {
 		free(old);

@@ -353,6 +353,7 @@ int sync_batch_close(struct cp_sync *s, int rc, char **errmsg)
 	else
 		cp_ledger_rollback(s->l);
 	strmap_clear(&s->person_ids); /* rows a rollback took back */
+	s->person_ids_all = false;
 	if (rc != CP_OK && errmsg != NULL && *errmsg == NULL)
 		cp_set_errmsg(errmsg,
 		              _("%s: the changes from the directory could not be written, "

@@ -348,6 +348,8 @@ int dir_each(cp_ledger *l, enum sync_kind kind,
 /* The same with the UUIDs alone (no row is read or copied). */
 int dir_each_uuid(cp_ledger *l, enum sync_kind kind, int (*fn)(const char *uuid, void *ctx),
                   void *ctx);
+/* Every person's row id into m, by employee id. */
+int sync_person_ids(cp_ledger *l, struct strmap *m);
 
 /* sync_state: *value malloc'ed, CP_ERR_NOTFOUND when unset. */
 int sync_state_get(cp_ledger *l, const char *key, char **value);
@@ -416,8 +418,10 @@ struct cp_sync {
 	/* Built when a batch has groups: person ids by DN key (ldv_dn_key),
 	 * and the directory groups by name (index into group_uuids). */
 	struct strmap dn_people, group_names;
-	/* Person row ids by employee id, for the batch being applied. */
+	/* Person row ids by employee id, for the batch being applied; every
+	 * person of the ledger when person_ids_all (sync_apply.c). */
 	struct strmap person_ids;
+	bool person_ids_all;
 	/* Records a streamed read may be ahead of the writer by, and gathers
 	 * before it writes them; 0: the default (sync_stream.c). Tests make
 	 * it small. */

@@ -208,6 +208,17 @@ int dir_each_uuid(cp_ledger *l, enum sync_kind kind, int (*fn)(const char *uuid,
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
 }
 
+int sync_person_ids(cp_ledger *l, struct strmap *m)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = ledger_rc(
+	    sqlite3_prepare_v2(l->db, "SELECT employee_id, id FROM people", -1, &st, NULL));
+	while (rc == CP_OK && (rc = ledger_step_row(st)) == CP_OK)
+		rc = strmap_put(m, ledger_col_text(st, 0), sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
+}
+
 /* ------------------------------------------------------------ sync_state */
 
 int sync_state_get(cp_ledger *l, const char *key, char **value)

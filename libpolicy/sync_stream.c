@@ -245,6 +245,9 @@ static int stream(struct cp_sync *s, struct sync_batch *b, struct queue *q, char
 		b->reading[k] = true;
 	int rc = sync_batch_open(s, errmsg);
 	bool opened = rc == CP_OK;
+	/* It will look every person up: one read of them all. */
+	if (rc == CP_OK && (rc = sync_person_ids(s->l, &s->person_ids)) == CP_OK)
+		s->person_ids_all = true;
 	if (rc == CP_OK)
 		rc = writer(q, b, errmsg);
 	if (rc != CP_OK)

@@ -927,6 +927,33 @@ START_TEST(test_streamed_groups)
 }
 END_TEST
 
+/* A streamed read knows every person from the start: an unknown owner is
+ * refused, and a new employee id is known by the accounts read after it. */
+START_TEST(test_streamed_people_ids)
+{
+	begin(true);
+	base_batch();
+	apply_ok();
+	begin(false);
+	feed_reset();
+	P(1, "E1", "cn", "张伟", END);
+	P(2, "E2b", "cn", "李娜", END); /* E2's entry, with a new employee id */
+	A(11, "zhangw", "credpolicyClass", "admin-workstation", END, "credpolicyOwner", "E2b", END,
+	  "pwdChangedTime", "20261001083000Z", END);
+	A(12, "root", "credpolicyKind", "service", END, "credpolicyCustodian", "E1", "E2", END);
+	A(41, "orphan", "credpolicyOwner", "E404", END);
+	G(21, "sudo", "member", "employeeNumber=E1,ou=people,o=t", END);
+	stream_ok();
+	ck_assert_ptr_nonnull(strstr(logbuf, "owner E404 is not a person"));
+	ck_assert_ptr_nonnull(strstr(logbuf, "custodian E2 is not a person"));
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_ERRORS), 2);
+	cp_account *a = account_of("zhangw");
+	ck_assert_str_eq(cp_account_owner(a, 0), "E2b");
+	cp_account_free(a);
+	ck_assert(!acct_exists("orphan"));
+}
+END_TEST
+
 /* The directory goes away mid-read: what was written is rolled back. */
 START_TEST(test_streamed_read_fails)
 {
@@ -1006,6 +1033,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_streamed_as_batch);
 	tcase_add_test(tc, test_streamed_claim_waits);
 	tcase_add_test(tc, test_streamed_groups);
+	tcase_add_test(tc, test_streamed_people_ids);
 	tcase_add_test(tc, test_streamed_read_fails);
 	tcase_add_test(tc, test_streamed_writer_fails);
 	suite_add_tcase(su, tc);
