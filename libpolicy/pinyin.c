@@ -16,8 +16,8 @@
  * unloaded. utrans_transUChars is not safe on one transliterator from several
  * threads; a mutex serialises the calls, which take microseconds and happen
  * only while personal information is added. */
-#include "internal.h"
 #include "icu.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -54,6 +54,11 @@ static void trans_open(void)
 		cp_icu_utrans_close(trans);
 		trans = NULL;
 	}
+}
+
+void cp_pinyin_prepare(void)
+{
+	pthread_once(&trans_once, trans_open);
 }
 
 /* Runs at exit or dlclose, after which no thread may use the library. */

@@ -16,12 +16,15 @@
  *
  * The reader owns the LDAP handle until it has ended; the ledger, the log
  * and the progress callbacks stay on this thread. */
+#include "ledger_internal.h"
 #include "sync_internal.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define QUEUE_MAX 65536 /* records the reader may be ahead by */
 #define WAKE_AT   1024  /* records that wake the writer */
@@ -44,9 +47,11 @@ struct queue {
 	struct item *w;
 	size_t max, wake, apply_at; /* QUEUE_MAX, WAKE_AT, APPLY_AT, or less for tests */
 	size_t n;
-	size_t ends; /* end items in v */
-	bool stop;   /* the writer failed: the reader gives up */
-	bool done;   /* the reader has ended, with rc and errmsg */
+	size_t ends;       /* end items in v */
+	unsigned stall_ms; /* the longest the writer waits for the reader ... */
+	bool locked;       /* ... once it holds the ledger's write lock */
+	bool stop;         /* the writer failed: the reader gives up */
+	bool done;         /* the reader has ended, with rc and errmsg */
 	int rc;
 	char *errmsg;
 };
@@ -97,6 +102,9 @@ static void *reader(void *arg)
 	struct queue *q = arg;
 	char *msg = NULL;
 	int rc = CP_OK;
+	/* Before the first entry, rather than at the first Chinese name: the
+	 * writer may hold the ledger's lock by then, and ICU takes 0.1 s. */
+	cp_pinyin_prepare();
 	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++) {
 		rc = q->source(q->s, (enum sync_kind)k, reader_take, q, &msg);
 		struct item end = {.kind = (enum sync_kind)k, .end = true};
@@ -114,13 +122,38 @@ static void *reader(void *arg)
 
 /* ------------------------------------------------------------ the writer */
 
-/* What the reader has queued, swapped into q->w (*n items); *done when
- * the reader has ended and nothing more will come. */
-static void take_queued(struct queue *q, size_t *n, bool *done)
+static struct timespec deadline(unsigned ms)
 {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* What the reader has queued, swapped into q->w (*n items); *done when
+ * the reader has ended and nothing more will come. The writer holds the
+ * ledger's write lock while it waits, and every password change on this
+ * host waits for that lock (busy_timeout_ms): a directory that sends
+ * nothing for stall_ms fails the sync instead (false). */
+static bool take_queued(struct queue *q, size_t *n, bool *done)
+{
+	struct timespec until = deadline(q->stall_ms);
 	pthread_mutex_lock(&q->mu);
 	while (q->n < q->wake && q->ends == 0 && !q->done)
-		pthread_cond_wait(&q->more, &q->mu);
+		if (!q->locked)
+			pthread_cond_wait(&q->more, &q->mu);
+		else if (pthread_cond_timedwait(&q->more, &q->mu, &until) == ETIMEDOUT) {
+			if (q->n == 0) {
+				pthread_mutex_unlock(&q->mu);
+				return false;
+			}
+			break; /* slow, not stalled: what there is */
+		}
 	struct item *full = q->v;
 	q->v = q->w;
 	q->w = full;
@@ -130,6 +163,7 @@ static void take_queued(struct queue *q, size_t *n, bool *done)
 	q->ends = 0;
 	pthread_cond_signal(&q->room);
 	pthread_mutex_unlock(&q->mu);
+	return true;
 }
 
 /* The records gathered so far, in the order of directory_entries. */
@@ -183,14 +217,39 @@ static int write_items(struct queue *q, struct sync_batch *b, size_t n, uint64_t
 }
 
 /* Take and write until the reader has ended or this side fails. */
+/* The transaction starts with the first records: connecting, the first
+ * page and ICU's rules (sync_stream_full) are waited for without the lock. */
+static int lock_ledger(struct cp_sync *s, char **errmsg)
+{
+	int rc = sync_batch_open(s, errmsg);
+	if (rc != CP_OK)
+		return rc;
+	/* It will look every person up: one read of them all. */
+	rc = sync_person_ids(s->l, &s->person_ids);
+	if (rc != CP_OK)
+		return sync_batch_close(s, rc, errmsg);
+	s->person_ids_all = true;
+	return CP_OK;
+}
+
 static int writer(struct queue *q, struct sync_batch *b, char **errmsg)
 {
 	uint64_t done = 0;
 	int rc = CP_OK;
 	for (bool end = false; !end;) {
 		size_t n = 0;
-		take_queued(q, &n, &end);
-		rc = write_items(q, b, n, &done, errmsg);
+		if (!take_queued(q, &n, &end)) {
+			cp_set_errmsg(errmsg,
+			              _("the directory sent nothing for %u ms while the ledger was "
+			                "locked for the sync: nothing was changed"),
+			              q->stall_ms);
+			return CP_ERR_IO;
+		}
+		if (!q->locked)
+			rc = lock_ledger(q->s, errmsg);
+		q->locked = rc == CP_OK;
+		if (rc == CP_OK)
+			rc = write_items(q, b, n, &done, errmsg);
 		if (rc != CP_OK)
 			break;
 	}
@@ -243,13 +302,7 @@ static int stream(struct cp_sync *s, struct sync_batch *b, struct queue *q, char
 	b->streamed = true;
 	for (int k = 0; k < SK_COUNT; k++)
 		b->reading[k] = true;
-	int rc = sync_batch_open(s, errmsg);
-	bool opened = rc == CP_OK;
-	/* It will look every person up: one read of them all. */
-	if (rc == CP_OK && (rc = sync_person_ids(s->l, &s->person_ids)) == CP_OK)
-		s->person_ids_all = true;
-	if (rc == CP_OK)
-		rc = writer(q, b, errmsg);
+	int rc = writer(q, b, errmsg);
 	if (rc != CP_OK)
 		stop_reader(q, t);
 	else
@@ -264,34 +317,50 @@ static int stream(struct cp_sync *s, struct sync_batch *b, struct queue *q, char
 	}
 	if (rc == CP_OK)
 		rc = sync_batch_finish(s, b, errmsg);
-	return opened ? sync_batch_close(s, rc, errmsg) : rc;
+	return q->locked ? sync_batch_close(s, rc, errmsg) : rc;
+}
+
+static int queue_init(struct queue *q, struct cp_sync *s, sync_source_fn source)
+{
+	*q = (struct queue){
+	    .s = s, .source = source, .max = QUEUE_MAX, .wake = WAKE_AT, .apply_at = APPLY_AT};
+	if (s->stream_queue_max > 0 && s->stream_queue_max < QUEUE_MAX)
+		q->max = s->stream_queue_max;
+	q->wake = q->wake < q->max ? q->wake : q->max;
+	q->apply_at = q->apply_at < q->max ? q->apply_at : q->max;
+	/* Half the time a password change waits for the ledger, at least 0.1 s. */
+	q->stall_ms = cp_config_busy_timeout_ms(s->cfg) / 2;
+	q->stall_ms = q->stall_ms > 100 ? q->stall_ms : 100;
+	q->v = calloc(q->max, sizeof(*q->v));
+	q->w = calloc(q->max, sizeof(*q->w));
+	pthread_condattr_t ca;
+	/* glibc's init calls do not fail; the deadlines are CLOCK_MONOTONIC. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->more, &ca);
+	pthread_cond_init(&q->room, NULL);
+	pthread_condattr_destroy(&ca);
+	return q->v != NULL && q->w != NULL ? CP_OK : CP_ERR_NOMEM;
+}
+
+static void queue_free(struct queue *q)
+{
+	pthread_cond_destroy(&q->room);
+	pthread_cond_destroy(&q->more);
+	pthread_mutex_destroy(&q->mu);
+	free(q->errmsg);
+	free(q->v);
+	free(q->w);
 }
 
 int sync_stream(struct cp_sync *s, struct sync_batch *b, sync_source_fn source, char **errmsg)
 {
-	struct queue q = {
-	    .s = s, .source = source, .max = QUEUE_MAX, .wake = WAKE_AT, .apply_at = APPLY_AT};
-	if (s->stream_queue_max > 0 && s->stream_queue_max < QUEUE_MAX)
-		q.max = s->stream_queue_max;
-	if (q.wake > q.max)
-		q.wake = q.max;
-	if (q.apply_at > q.max)
-		q.apply_at = q.max;
-	q.v = calloc(q.max, sizeof(*q.v));
-	q.w = calloc(q.max, sizeof(*q.w));
-	int rc = q.v != NULL && q.w != NULL ? CP_OK : CP_ERR_NOMEM;
-	if (rc == CP_OK &&
-	    (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.more, NULL) != 0 ||
-	     pthread_cond_init(&q.room, NULL) != 0))
-		rc = CP_ERR_NOMEM; /* glibc's do not fail */
+	struct queue q;
+	int rc = queue_init(&q, s, source);
 	if (rc == CP_OK)
 		rc = stream(s, b, &q, errmsg);
-	pthread_cond_destroy(&q.room);
-	pthread_cond_destroy(&q.more);
-	pthread_mutex_destroy(&q.mu);
-	free(q.errmsg);
-	free(q.v);
-	free(q.w);
+	queue_free(&q);
 	return rc;
 }
 

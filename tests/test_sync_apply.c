@@ -111,11 +111,12 @@ static void fake_entry(struct fake *f, int n, const char *dn, va_list ap)
 #define FEED_MAX 8
 static struct fake feed[SK_COUNT][FEED_MAX];
 static size_t nfeed[SK_COUNT];
-static int feed_fails = -1; /* this kind's read fails after its entries */
-static size_t feed_flood;   /* times the last group entry is sent again */
-static size_t fed;          /* entries handed over */
-static bool feed_stopped;   /* take refused one: the writer had failed */
-static bool feeding;        /* P, A and G add to the feed, not to b */
+static int feed_fails = -1;    /* this kind's read fails after its entries */
+static size_t feed_flood;      /* times the last group entry is sent again */
+static size_t fed;             /* entries handed over */
+static bool feed_stopped;      /* take refused one: the writer had failed */
+static bool feeding;           /* P, A and G add to the feed, not to b */
+static unsigned feed_pause_ms; /* before the accounts: a directory that stalls */
 
 static void feed_reset(void)
 {
@@ -125,6 +126,7 @@ static void feed_reset(void)
 	fed = 0;
 	feed_stopped = false;
 	feeding = true;
+	feed_pause_ms = 0;
 }
 
 /* Entry n into b, or into the feed after feed_reset. */
@@ -788,6 +790,8 @@ static int feed_source(struct cp_sync *sy, enum sync_kind kind, sync_take_fn tak
 {
 	(void)sy;
 	int rc = CP_OK;
+	if (kind == SK_ACCOUNT && feed_pause_ms > 0)
+		usleep(feed_pause_ms * 1000);
 	for (size_t i = 0; rc == CP_OK && i < nfeed[kind]; i++)
 		rc = feed_one(take, ctx, kind, &feed[kind][i]);
 	for (size_t i = 0; rc == CP_OK && kind == SK_GROUP && nfeed[kind] > 0 && i < feed_flood;
@@ -954,6 +958,44 @@ START_TEST(test_streamed_people_ids)
 }
 END_TEST
 
+/* The directory stalls while the writer holds the ledger's lock: after
+ * half of busy_timeout_ms the sync gives up, so that password changes on
+ * this host do not wait it out; nothing is changed. */
+START_TEST(test_streamed_stall)
+{
+	begin(true);
+	base_batch();
+	apply_ok();
+	int n = events();
+	cp_config *quick = NULL;
+	const char conf[] = "[ledger]\nbusy_timeout_ms = 200\n";
+	ck_assert_int_eq(cp_config_load_buffer(conf, sizeof(conf) - 1, "quick", &quick, NULL),
+	                 CP_OK);
+	const cp_config *saved = s->cfg;
+	s->cfg = quick;
+	begin(false);
+	feed_base();
+	P(3, "E3", "cn", "王芳", END);
+	feed_pause_ms = 1000;
+	char *msg = NULL;
+	int rc = stream(&msg);
+	/* A pause shorter than that is no stall. */
+	begin(false);
+	feed_base();
+	feed_pause_ms = 30;
+	char *msg2 = NULL;
+	int rc2 = stream(&msg2);
+	s->cfg = saved;
+	cp_config_free(quick);
+	ck_assert_int_eq(rc, CP_ERR_IO);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "sent nothing for 100 ms"));
+	free(msg);
+	ck_assert_msg(rc2 == CP_OK, "%s", msg2 != NULL ? msg2 : "");
+	ck_assert_int_eq(events(), n);
+}
+END_TEST
+
 /* The directory goes away mid-read: what was written is rolled back. */
 START_TEST(test_streamed_read_fails)
 {
@@ -1034,6 +1076,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_streamed_claim_waits);
 	tcase_add_test(tc, test_streamed_groups);
 	tcase_add_test(tc, test_streamed_people_ids);
+	tcase_add_test(tc, test_streamed_stall);
 	tcase_add_test(tc, test_streamed_read_fails);
 	tcase_add_test(tc, test_streamed_writer_fails);
 	suite_add_tcase(su, tc);
