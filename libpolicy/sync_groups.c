@@ -189,7 +189,9 @@ int sync_apply_prepare_groups(struct cp_sync *s, const struct sync_batch *b)
 	strmap_clear(&s->group_names);
 	s->ngroups = 0;
 	int rc = CP_OK;
-	if (b->streamed) {
+	/* A person entry read without a UUID was applied as nothing and
+	 * refused as nobody: only the whole table knows who it was. */
+	if (b->streamed && !b->uuid_missing[SK_PERSON]) {
 		rc = map_refused_people(s, b);
 	} else {
 		strmap_clear(&s->dn_people);

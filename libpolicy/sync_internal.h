@@ -458,7 +458,10 @@ int sync_read_kind_each(struct cp_sync *s, enum sync_kind kind, const char *extr
 /* sync_stream.c: the full read of every kind with paged searches, applied
  * to the ledger while it is read, in one transaction (closed, committed
  * or rolled back, on return): the records and b's bookkeeping as
- * sync_read_paged then sync_batch_apply would have them. */
+ * sync_read_paged then sync_batch_apply would have them - except that when
+ * two new entries claim one key (an employee id, an account or group
+ * name), the one read first gets it, where a batch gives it to the lower
+ * entryUUID; either way the same one at every sync. */
 int sync_stream_full(struct cp_sync *s, struct sync_batch *b, char **errmsg);
 /* The same from any source of entries: source(s, kind, take, ctx, errmsg)
  * passes every entry of kind to take (as sync_read_kind_each), and is

@@ -93,10 +93,13 @@ static const char *uuid(int n)
 	return uuid_buf[n];
 }
 
-/* Entry n (its entryUUID uuid(n)) in f, in place: f points into itself. */
+/* Entry n (its entryUUID uuid(n); none for 0) in f, in place: f points
+ * into itself. */
 static void fake_entry(struct fake *f, int n, const char *dn, va_list ap)
 {
 	fake_v(f, dn, ap);
+	if (n == 0)
+		return;
 	struct sync_attr *a = &f->attrs[f->e.nattrs++];
 	a->name.bv_val = (char *)"entryUUID";
 	a->name.bv_len = 9;
@@ -931,6 +934,29 @@ START_TEST(test_streamed_groups)
 }
 END_TEST
 
+/* A person entry read without its entryUUID (an access rule hiding it)
+ * is refused, and its record stays, in groups too. */
+START_TEST(test_streamed_person_without_uuid)
+{
+	struct members m;
+	begin(true);
+	base_batch();
+	apply_ok();
+	begin(false);
+	feed_reset();
+	P(0, "E1", "cn", "张伟", END);
+	P(2, "E2", "cn", "李娜", END);
+	A(11, "zhangw", "credpolicyClass", "admin-workstation", END, "credpolicyOwner", "E1", END,
+	  "pwdChangedTime", "20261001083000Z", END);
+	A(12, "root", "credpolicyKind", "service", END, "credpolicyCustodian", "E1", "E2", END);
+	G(21, "sudo", "member", "employeeNumber=E1,ou=people,o=t", END);
+	stream_ok();
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_ERRORS), 1);
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_REMOVED), 0);
+	ck_assert_str_eq(members(&m), "E1:sudo:*:directory ");
+}
+END_TEST
+
 /* A streamed read knows every person from the start: an unknown owner is
  * refused, and a new employee id is known by the accounts read after it. */
 START_TEST(test_streamed_people_ids)
@@ -1076,6 +1102,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_streamed_claim_waits);
 	tcase_add_test(tc, test_streamed_groups);
 	tcase_add_test(tc, test_streamed_people_ids);
+	tcase_add_test(tc, test_streamed_person_without_uuid);
 	tcase_add_test(tc, test_streamed_stall);
 	tcase_add_test(tc, test_streamed_read_fails);
 	tcase_add_test(tc, test_streamed_writer_fails);
