@@ -403,9 +403,10 @@ int cp_ldap_connect(const cp_config *cfg, LDAP **out, char **errmsg)
 		return CP_ERR_CONFIG;
 	}
 	if (mech == NULL && dn != NULL && value_is(cfg, "starttls", "no") && any_plain_uri(uris)) {
-		cp_set_errmsg(errmsg, _("[ldap] starttls = no would send the bind password "
-		                        "unencrypted to an ldap:// server: use StartTLS or ldaps:// "
-		                        "(R23)"));
+		cp_set_errmsg(errmsg,
+		              _("[ldap] starttls = no would send the bind password "
+		                "unencrypted to an ldap:// server: use StartTLS or ldaps:// "
+		                "(R23)"));
 		return CP_ERR_CONFIG;
 	}
 	char *pw = NULL;
@@ -414,6 +415,15 @@ int cp_ldap_connect(const cp_config *cfg, LDAP **out, char **errmsg)
 		rc = connect_any(cfg, uris, pw, out, errmsg);
 	cp_free_secret(pw);
 	return rc;
+}
+
+void cp_ldap_read_ahead(LDAP *ld)
+{
+	Sockbuf *sb = NULL;
+	/* Below the TLS layer, above the socket: the layers are ordered by
+	 * level, and a new one goes above those of its own level. */
+	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb != NULL)
+		ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, NULL);
 }
 
 /* ------------------------------------------------------------ finding an account */

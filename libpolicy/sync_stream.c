@@ -105,6 +105,8 @@ static void *reader(void *arg)
 	/* Before the first entry, rather than at the first Chinese name: the
 	 * writer may hold the ledger's lock by then, and ICU takes 0.1 s. */
 	cp_pinyin_prepare();
+	if (q->s->ld != NULL)
+		cp_ldap_read_ahead(q->s->ld);
 	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++) {
 		rc = q->source(q->s, (enum sync_kind)k, reader_take, q, &msg);
 		struct item end = {.kind = (enum sync_kind)k, .end = true};
