@@ -71,6 +71,7 @@ enum key_id {
 	K_LDAP_PAGE_SIZE,
 	K_LDAP_SYNC_MODE,
 	K_LDAP_FULL_EVERY,
+	K_LDAP_MAX_REMOVALS,
 	K_MAP_EMPLOYEE_ID,
 	K_MAP_DISPLAY_NAME,
 	K_MAP_NAME,
@@ -287,6 +288,8 @@ static const struct key_def key_defs[K_COUNT] = {
 	[K_LDAP_SYNC_MODE] = LDAP_WORD(sync_mode, "auto", "auto syncrepl timestamp"),
 	/* A day; at least a minute, at most a year. */
 	[K_LDAP_FULL_EVERY] = LDAP_NUMBER(full_every, "86400", 60, 31536000),
+	/* Percent of a kind's directory records a complete read may remove. */
+	[K_LDAP_MAX_REMOVALS] = LDAP_NUMBER(max_removals, "10", 0, 100),
 	/* [ldap_map]: the attributes that carry each field, first present
 	 * wins (like nslcd's map); the defaults are the example schema's. */
 	[K_MAP_EMPLOYEE_ID] = MAP_KEY(employee_id, "employeeNumber"),

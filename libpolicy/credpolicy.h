@@ -879,6 +879,9 @@ typedef struct cp_sync cp_sync;
 #define CP_SYNC_FULL 0x1    /* full reconciliation (paged read of everything) */
 #define CP_SYNC_DRY_RUN 0x2 /* read, check and compare; write nothing */
 #define CP_SYNC_ADOPT 0x4   /* a local record with an entry's key becomes its record */
+/* A complete read may remove (accounts) or depart (people) more of the
+ * directory's records of a kind than [ldap] max_removals allows. */
+#define CP_SYNC_ALLOW_REMOVALS 0x8
 
 /* Counters of cp_sync_count. */
 typedef enum cp_sync_counter {

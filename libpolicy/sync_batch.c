@@ -182,19 +182,40 @@ static int collect_gone(const char *uuid, void *ctx)
 	return 0;
 }
 
-/* Refuse to empty the ledger of a kind because a read came back empty: a
- * wrong base or filter, or an access rule, is far likelier than a
- * directory that lost every entry - and a departure cannot be undone. */
+/* Removals a complete read may always make, whatever max_removals says:
+ * a few leavers in a small directory are no sign of a wrong search. */
+#define REMOVALS_ALWAYS 10
+
+/* Refuse to empty the ledger of a kind, or a large part of it, because a
+ * read came back short: a wrong base or filter, an access rule, an entry
+ * moved out of the base are far likelier than a directory that lost its
+ * entries - and a departure cannot be undone. An incremental read names
+ * its deletions: they are the directory's word, not inferred. */
 static int check_mass_removal(struct cp_sync *s, const struct sync_batch *b, enum sync_kind kind,
                               size_t gone, char **errmsg)
 {
-	if (!b->complete[kind] || gone == 0 || b->seen[kind].n > 0)
+	if (!b->complete[kind] || gone == 0)
 		return CP_OK;
+	if (b->seen[kind].n == 0) {
+		cp_set_errmsg(errmsg,
+		              _("the directory returned no %s entries, but the ledger has %zu from "
+		                "it: nothing is changed (check the [ldap] base, filter and access "
+		                "rights)"),
+		              sync_kind_names[kind], gone);
+		return CP_ERR_INVAL;
+	}
+	size_t total = 0;
+	int rc = dir_count(s->l, kind, &total);
+	const char *max = cp_config_value(s->cfg, "ldap", "max_removals");
+	size_t pct = max != NULL ? (size_t)strtoul(max, NULL, 10) : 10;
+	if (rc != CP_OK || (s->flags & CP_SYNC_ALLOW_REMOVALS) != 0 || gone <= REMOVALS_ALWAYS ||
+	    gone * 100 <= total * pct)
+		return rc;
 	cp_set_errmsg(errmsg,
-	              _("the directory returned no %s entries, but the ledger has %zu from it: "
-	                "nothing is changed (check the [ldap] base, filter and access rights)"),
-	              sync_kind_names[kind], gone);
-	(void)s;
+	              _("the directory did not return %zu of the %zu %s entries the ledger has "
+	                "from it, more than max_removals (%zu%%): nothing is changed (check the "
+	                "[ldap] base, filter and access rights; --allow-removals applies it)"),
+	              gone, total, sync_kind_names[kind], pct);
 	return CP_ERR_INVAL;
 }
 

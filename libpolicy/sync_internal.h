@@ -348,6 +348,8 @@ int dir_each(cp_ledger *l, enum sync_kind kind,
 /* The same with the UUIDs alone (no row is read or copied). */
 int dir_each_uuid(cp_ledger *l, enum sync_kind kind, int (*fn)(const char *uuid, void *ctx),
                   void *ctx);
+/* How many directory rows of kind the ledger has. */
+int dir_count(cp_ledger *l, enum sync_kind kind, size_t *n);
 /* Every person's row id into m, by employee id. */
 int sync_person_ids(cp_ledger *l, struct strmap *m);
 

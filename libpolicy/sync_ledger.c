@@ -188,16 +188,17 @@ int dir_each(cp_ledger *l, enum sync_kind kind,
  * scan's cost. A person's or an account's come from the partial index on
  * its id (the CHECK constraint ties the id to the kind), which holds the
  * key and the id only, not the whole table with every DN. */
+static const char *const uuids_of[SK_COUNT] = {
+    [SK_PERSON] = "SELECT uuid FROM directory_entries WHERE person_id IS NOT NULL",
+    [SK_ACCOUNT] = "SELECT uuid FROM directory_entries WHERE account_id IS NOT NULL",
+    [SK_GROUP] = "SELECT uuid FROM directory_entries WHERE kind = 'group'",
+};
+
 int dir_each_uuid(cp_ledger *l, enum sync_kind kind, int (*fn)(const char *uuid, void *ctx),
                   void *ctx)
 {
-	static const char *const sql[SK_COUNT] = {
-	    [SK_PERSON] = "SELECT uuid FROM directory_entries WHERE person_id IS NOT NULL",
-	    [SK_ACCOUNT] = "SELECT uuid FROM directory_entries WHERE account_id IS NOT NULL",
-	    [SK_GROUP] = "SELECT uuid FROM directory_entries WHERE kind = 'group'",
-	};
 	sqlite3_stmt *st = NULL;
-	int rc = ledger_rc(sqlite3_prepare_v2(l->db, sql[kind], -1, &st, NULL));
+	int rc = ledger_rc(sqlite3_prepare_v2(l->db, uuids_of[kind], -1, &st, NULL));
 	while (rc == CP_OK && (rc = ledger_step_row(st)) == CP_OK) {
 		char uuid[37];
 		key_uuid(ledger_col_text(st, 0), uuid);
@@ -206,6 +207,20 @@ int dir_each_uuid(cp_ledger *l, enum sync_kind kind, int (*fn)(const char *uuid,
 	}
 	sqlite3_finalize(st);
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
+}
+
+int dir_count(cp_ledger *l, enum sync_kind kind, size_t *n)
+{
+	char *sql = cp_asprintf("SELECT count(*) FROM (%s)", uuids_of[kind]);
+	sqlite3_stmt *st = NULL;
+	int rc =
+	    sql != NULL ? ledger_rc(sqlite3_prepare_v2(l->db, sql, -1, &st, NULL)) : CP_ERR_NOMEM;
+	if (rc == CP_OK)
+		rc = ledger_step_row(st);
+	*n = rc == CP_OK ? (size_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	free(sql);
+	return rc;
 }
 
 int sync_person_ids(cp_ledger *l, struct strmap *m)

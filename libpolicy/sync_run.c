@@ -191,7 +191,9 @@ CP_EXPORT int cp_sync_run(cp_sync *s, unsigned flags, char **errmsg)
 {
 	if (errmsg != NULL)
 		*errmsg = NULL;
-	if (s == NULL || (flags & ~(unsigned)(CP_SYNC_FULL | CP_SYNC_DRY_RUN | CP_SYNC_ADOPT)) != 0)
+	const unsigned known =
+	    CP_SYNC_FULL | CP_SYNC_DRY_RUN | CP_SYNC_ADOPT | CP_SYNC_ALLOW_REMOVALS;
+	if (s == NULL || (flags & ~known) != 0)
 		return CP_ERR_INVAL;
 	memset(s->count, 0, sizeof(s->count));
 	s->flags = flags;

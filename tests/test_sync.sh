@@ -539,6 +539,18 @@ expect_same "$tmp/big-before.json" "$tmp/big-after.json" "the ledger is exactly 
 "$FIX" start "$B" >/dev/null 2>&1
 "$CP" sync --config "$BCONF" --full --json >"$tmp/out" 2>"$tmp/err"
 expect_py 'assert d["removed"] == 1 and d["entries"] > 40000, d' "$tmp/out" "the next sync completes it"
+# A search that misses most people (here a narrowed filter; an access rule
+# or a moved subtree do the same) would depart them all: refused.
+sed 's/^person_filter = .*//' "$BCONF" >"$tmp/narrow.conf"
+printf 'person_filter = (employeeNumber=B00000*)\n' >>"$tmp/narrow.conf"
+"$CP" ledger export --config "$BCONF" --output "$tmp/big-before.json" >/dev/null 2>&1
+"$CP" sync --config "$tmp/narrow.conf" --full >"$tmp/out" 2>"$tmp/err"
+expect_status 2 $? "a full read missing most people is refused"
+expect_grep "more than max_removals (10%)" "$tmp/err" "and names max_removals"
+"$CP" ledger export --config "$BCONF" --output "$tmp/big-after.json" >/dev/null 2>&1
+expect_same "$tmp/big-before.json" "$tmp/big-after.json" "nobody was departed"
+"$CP" sync --config "$tmp/narrow.conf" --full --dry-run --allow-removals --json >"$tmp/out" 2>"$tmp/err"
+expect_py 'assert d["removed"] > 19000, d' "$tmp/out" "--allow-removals lets it through (here a dry run)"
 "$FIX" stop "$B" >/dev/null 2>&1
 
 # ---- no syncprov: the modifyTimestamp mode ----

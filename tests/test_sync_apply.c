@@ -688,6 +688,51 @@ START_TEST(test_empty_read_refused)
 }
 END_TEST
 
+/* A complete read that would remove more than max_removals (10%) of the
+ * people, and more than 10 of them: a search gone wrong, refused. */
+static void add_people(int from, int to) /* E100+from .. E100+to-1 */
+{
+	for (int i = from; i < to; i++) {
+		char eid[16], dn[64];
+		snprintf(eid, sizeof(eid), "E%d", 100 + i);
+		snprintf(dn, sizeof(dn), "employeeNumber=%s,ou=people,o=t", eid);
+		add(&b, SK_PERSON, 43 + i, dn, "employeeNumber", eid, NULL, NULL);
+	}
+}
+
+START_TEST(test_removal_limit)
+{
+	begin(true);
+	base_batch();
+	add_people(0, 20);
+	apply_ok();
+	int n = events();
+	begin(true); /* the 20 are not read: 20 of 22 people */
+	base_batch();
+	char *msg = NULL;
+	ck_assert_int_eq(apply(0, &msg), CP_ERR_INVAL);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "did not return 20 of the 22 person entries"));
+	ck_assert_ptr_nonnull(strstr(msg, "max_removals (10%)"));
+	free(msg);
+	ck_assert_int_eq(events(), n);
+	/* Nine of them leave: up to 10 are always allowed. */
+	begin(true);
+	base_batch();
+	add_people(9, 20);
+	apply_ok();
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_REMOVED), 9);
+	/* The other 11, when the administrator says so. */
+	begin(true);
+	base_batch();
+	ck_assert_int_eq(apply(0, NULL), CP_ERR_INVAL);
+	begin(true);
+	base_batch();
+	ck_assert_int_eq(apply(CP_SYNC_ALLOW_REMOVALS, NULL), CP_OK);
+	ck_assert_int_eq(cp_sync_count(s, CP_SYNC_REMOVED), 11);
+}
+END_TEST
+
 START_TEST(test_dry_run)
 {
 	int n = events();
@@ -1094,6 +1139,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_refusals_cost_one_entry);
 	tcase_add_test(tc, test_departed_custodian_skipped);
 	tcase_add_test(tc, test_empty_read_refused);
+	tcase_add_test(tc, test_removal_limit);
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_departed_in_directory);
 	tcase_add_test(tc, test_departure_ahead);

@@ -54,6 +54,8 @@ static void sync_usage(FILE *out)
 	        "  -n, --dry-run      read and compare, change nothing\n"
 	        "      --adopt        let the directory manage the local records that have\n"
 	        "                     the key of one of its entries\n"
+	        "      --allow-removals  apply a complete read that removes more records than\n"
+	        "                     [ldap] max_removals allows\n"
 	        "  -j, --json         print the summary as one JSON object\n"
 	        "  -q, --quiet        no progress display and no summary\n"
 	        "  -h, --help         show this help and exit\n\n"
@@ -64,16 +66,22 @@ static void sync_usage(FILE *out)
 	      out);
 }
 
-enum { OPT_ADOPT = 256 };
+enum { OPT_ADOPT = 256, OPT_ALLOW_REMOVALS };
 
 static int parse_sync_args(int argc, char **argv, struct sync_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"ledger", required_argument, NULL, 'l'},
-	    {"full", no_argument, NULL, 'F'},         {"follow", no_argument, NULL, 'f'},
-	    {"dry-run", no_argument, NULL, 'n'},      {"adopt", no_argument, NULL, OPT_ADOPT},
-	    {"json", no_argument, NULL, 'j'},         {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"ledger", required_argument, NULL, 'l'},
+	    {"full", no_argument, NULL, 'F'},
+	    {"follow", no_argument, NULL, 'f'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"adopt", no_argument, NULL, OPT_ADOPT},
+	    {"allow-removals", no_argument, NULL, OPT_ALLOW_REMOVALS},
+	    {"json", no_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "c:l:Ffnjqh", longopts, NULL)) != -1) {
@@ -95,6 +103,9 @@ static int parse_sync_args(int argc, char **argv, struct sync_opts *o)
 			break;
 		case OPT_ADOPT:
 			o->flags |= CP_SYNC_ADOPT;
+			break;
+		case OPT_ALLOW_REMOVALS:
+			o->flags |= CP_SYNC_ALLOW_REMOVALS;
 			break;
 		case 'j':
 			o->json = true;
