@@ -157,15 +157,26 @@ int sync_map_person_dn(struct cp_sync *s, const char *dn, int64_t id)
 	return rc;
 }
 
+/* dir_each's callbacks: a failure (out of memory) stops the scan, and
+ * dir_each itself then returns CP_OK - the failure is kept here. */
+struct mapping {
+	struct cp_sync *s;
+	int rc;
+};
+
 static int map_person(const char *uuid, const struct dir_row *r, void *ctx)
 {
+	struct mapping *m = ctx;
 	(void)uuid;
-	return sync_map_person_dn(ctx, r->dn, r->id) != CP_OK;
+	m->rc = sync_map_person_dn(m->s, r->dn, r->id);
+	return m->rc != CP_OK;
 }
 
 static int map_group(const char *uuid, const struct dir_row *r, void *ctx)
 {
-	return group_hold(ctx, r->grp, uuid) != CP_OK;
+	struct mapping *m = ctx;
+	m->rc = group_hold(m->s, r->grp, uuid);
+	return m->rc != CP_OK;
 }
 
 /* A streamed read mapped the people it applied as it went; those it
@@ -176,9 +187,13 @@ static int map_refused_people(struct cp_sync *s, const struct sync_batch *b)
 	int rc = CP_OK;
 	for (size_t i = 0; rc == CP_OK && i < ref->cap; i++) {
 		struct dir_row row;
-		if (ref->keys[i] == NULL || dir_get(s->l, SK_PERSON, ref->keys[i], &row) != CP_OK)
+		if (ref->keys[i] == NULL)
 			continue;
-		rc = sync_map_person_dn(s, row.dn, row.id);
+		rc = dir_get(s->l, SK_PERSON, ref->keys[i], &row);
+		if (rc == CP_OK)
+			rc = sync_map_person_dn(s, row.dn, row.id);
+		else if (rc == CP_ERR_NOTFOUND) /* never a record: in no group here */
+			rc = CP_OK;
 		dir_row_clear(&row);
 	}
 	return rc;
@@ -191,14 +206,14 @@ int sync_apply_prepare_groups(struct cp_sync *s, const struct sync_batch *b)
 	int rc = CP_OK;
 	/* A person entry read without a UUID was applied as nothing and
 	 * refused as nobody: only the whole table knows who it was. */
+	struct mapping m = {s, CP_OK};
 	if (b->streamed && !b->uuid_missing[SK_PERSON]) {
 		rc = map_refused_people(s, b);
 	} else {
 		strmap_clear(&s->dn_people);
-		rc = dir_each(s->l, SK_PERSON, map_person, s);
+		rc = dir_each(s->l, SK_PERSON, map_person, &m);
 	}
-	if (rc == CP_OK)
-		rc = dir_each(s->l, SK_GROUP, map_group, s);
-	/* dir_each stops quietly when fn returns non-zero: out of memory. */
-	return rc;
+	if (rc == CP_OK && m.rc == CP_OK)
+		rc = dir_each(s->l, SK_GROUP, map_group, &m);
+	return rc == CP_OK ? m.rc : rc;
 }
