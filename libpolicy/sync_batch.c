@@ -194,23 +194,21 @@ static int collect_gone(const char *uuid, void *ctx)
 static int check_mass_removal(struct cp_sync *s, const struct sync_batch *b, enum sync_kind kind,
                               size_t gone, char **errmsg)
 {
-	if (!b->complete[kind] || gone == 0)
+	if (!b->complete[kind] || gone == 0 || (s->flags & CP_SYNC_ALLOW_REMOVALS) != 0)
 		return CP_OK;
 	if (b->seen[kind].n == 0) {
 		cp_set_errmsg(errmsg,
 		              _("the directory returned no %s entries, but the ledger has %zu from "
 		                "it: nothing is changed (check the [ldap] base, filter and access "
-		                "rights)"),
+		                "rights; --allow-removals applies it)"),
 		              sync_kind_names[kind], gone);
 		return CP_ERR_INVAL;
 	}
-	size_t total = 0;
-	int rc = dir_count(s->l, kind, &total);
+	size_t total = b->had[kind];
 	const char *max = cp_config_value(s->cfg, "ldap", "max_removals");
 	size_t pct = max != NULL ? (size_t)strtoul(max, NULL, 10) : 10;
-	if (rc != CP_OK || (s->flags & CP_SYNC_ALLOW_REMOVALS) != 0 || gone <= REMOVALS_ALWAYS ||
-	    gone * 100 <= total * pct)
-		return rc;
+	if (gone <= REMOVALS_ALWAYS || gone * 100 <= total * pct)
+		return CP_OK;
 	cp_set_errmsg(errmsg,
 	              _("the directory did not return %zu of the %zu %s entries the ledger has "
 	                "from it, more than max_removals (%zu%%): nothing is changed (check the "
@@ -367,6 +365,14 @@ int sync_batch_open(struct cp_sync *s, char **errmsg)
 	return rc;
 }
 
+int sync_batch_count(struct cp_sync *s, struct sync_batch *b)
+{
+	int rc = CP_OK;
+	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++)
+		rc = dir_count(s->l, (enum sync_kind)k, &b->had[k]);
+	return rc;
+}
+
 int sync_batch_close(struct cp_sync *s, int rc, char **errmsg)
 {
 	if (rc == CP_OK && (s->flags & CP_SYNC_DRY_RUN) == 0)
@@ -398,5 +404,8 @@ int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg)
 		return rc;
 	sync_batch_sort(b);
 	rc = sync_batch_open(s, errmsg);
-	return rc == CP_OK ? sync_batch_close(s, apply_all(s, b, errmsg), errmsg) : rc;
+	if (rc != CP_OK)
+		return rc;
+	rc = sync_batch_count(s, b);
+	return sync_batch_close(s, rc == CP_OK ? apply_all(s, b, errmsg) : rc, errmsg);
 }

@@ -231,6 +231,9 @@ struct sync_batch {
 	bool reading[SK_COUNT];
 	struct sync_rec *deferred;
 	size_t ndeferred, deferred_cap;
+	/* Directory records of each kind before the batch wrote anything: what
+	 * the removal limit ([ldap] max_removals) is a share of. */
+	size_t had[SK_COUNT];
 	/* State stored with the batch: sync_state key -> value (NULL: keep). */
 	char *state_key[8], *state_val[8];
 	size_t nstate;
@@ -267,6 +270,8 @@ int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg);
  * the state; close: commit (rollback for a dry run or when rc is an
  * error) and the message of a failure. */
 int sync_batch_open(struct cp_sync *s, char **errmsg);
+/* Inside it, before the first write: b->had. */
+int sync_batch_count(struct cp_sync *s, struct sync_batch *b);
 int sync_batch_apply_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
                           uint64_t *done);
 int sync_batch_deferred(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,

@@ -208,6 +208,7 @@ CP_EXPORT int cp_sync_follow(cp_sync *s, unsigned flags, int (*tick)(void *ctx),
 	int rc = cp_sync_run(s, flags, errmsg);
 	if (rc != CP_OK || tick == NULL)
 		return rc;
-	s->flags = flags & ~(unsigned)CP_SYNC_FULL;
+	/* --allow-removals is for the first run, not for every later day. */
+	s->flags = flags & ~(unsigned)(CP_SYNC_FULL | CP_SYNC_ALLOW_REMOVALS);
 	return sync_follow(s, tick, ctx);
 }

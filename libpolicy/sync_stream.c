@@ -150,7 +150,7 @@ static bool take_queued(struct queue *q, size_t *n, bool *done)
 		if (!q->locked)
 			pthread_cond_wait(&q->more, &q->mu);
 		else if (pthread_cond_timedwait(&q->more, &q->mu, &until) == ETIMEDOUT) {
-			if (q->n == 0) {
+			if (q->n == 0 && !q->done) {
 				pthread_mutex_unlock(&q->mu);
 				return false;
 			}
@@ -221,13 +221,15 @@ static int write_items(struct queue *q, struct sync_batch *b, size_t n, uint64_t
 /* Take and write until the reader has ended or this side fails. */
 /* The transaction starts with the first records: connecting, the first
  * page and ICU's rules (sync_stream_full) are waited for without the lock. */
-static int lock_ledger(struct cp_sync *s, char **errmsg)
+static int lock_ledger(struct cp_sync *s, struct sync_batch *b, char **errmsg)
 {
 	int rc = sync_batch_open(s, errmsg);
 	if (rc != CP_OK)
 		return rc;
+	rc = sync_batch_count(s, b);
 	/* It will look every person up: one read of them all. */
-	rc = sync_person_ids(s->l, &s->person_ids);
+	if (rc == CP_OK)
+		rc = sync_person_ids(s->l, &s->person_ids);
 	if (rc != CP_OK)
 		return sync_batch_close(s, rc, errmsg);
 	s->person_ids_all = true;
@@ -247,9 +249,11 @@ static int writer(struct queue *q, struct sync_batch *b, char **errmsg)
 			              q->stall_ms);
 			return CP_ERR_IO;
 		}
-		if (!q->locked)
-			rc = lock_ledger(q->s, errmsg);
-		q->locked = rc == CP_OK;
+		/* Nothing read at all (the reader failed first): no lock. */
+		if (!q->locked && n > 0) {
+			rc = lock_ledger(q->s, b, errmsg);
+			q->locked = rc == CP_OK;
+		}
 		if (rc == CP_OK)
 			rc = write_items(q, b, n, &done, errmsg);
 		if (rc != CP_OK)
@@ -305,10 +309,16 @@ static int stream(struct cp_sync *s, struct sync_batch *b, struct queue *q, char
 	for (int k = 0; k < SK_COUNT; k++)
 		b->reading[k] = true;
 	int rc = writer(q, b, errmsg);
-	if (rc != CP_OK)
+	if (rc != CP_OK) {
+		/* The lock first: the reader may wait in ldap_result for up to
+		 * [ldap] timeout before it sees that it is to stop. */
+		if (q->locked)
+			rc = sync_batch_close(s, rc, errmsg);
+		q->locked = false;
 		stop_reader(q, t);
-	else
-		pthread_join(t, NULL);
+		return rc;
+	}
+	pthread_join(t, NULL);
 	/* The directory went away mid-read: its message, nothing applied. */
 	if (rc == CP_OK && q->rc != CP_OK) {
 		rc = q->rc;
