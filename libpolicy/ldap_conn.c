@@ -417,15 +417,6 @@ int cp_ldap_connect(const cp_config *cfg, LDAP **out, char **errmsg)
 	return rc;
 }
 
-void cp_ldap_read_ahead(LDAP *ld)
-{
-	Sockbuf *sb = NULL;
-	/* Below the TLS layer, above the socket: the layers are ordered by
-	 * level, and a new one goes above those of its own level. */
-	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb != NULL)
-		ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, NULL);
-}
-
 /* ------------------------------------------------------------ finding an account */
 
 /* "(&FILTER(|(a1=v)(a2=v)...))" for the mapped account_name attributes,

@@ -34,11 +34,12 @@
  * URI: ..." for each one tried), TLS refused, or the bind refused;
  * CP_ERR_NOMEM. */
 int cp_ldap_connect(const cp_config *cfg, LDAP **out, char **errmsg);
-/* Read the connection in large chunks from now on (liblber's read-ahead
+/* Read the connection in large chunks from now on (ldap_readahead.c: a
  * layer under TLS): libldap otherwise polls once and reads twice for every
- * message, 600,000 system calls for a full read of 200,000 entries. For a
- * connection that only reads result streams from here on (sync_stream.c). */
+ * message, 600,000 system calls for a full read of 200,000 entries. */
 void cp_ldap_read_ahead(LDAP *ld);
+/* The same layer on any socket buffer (tests). */
+void cp_sockbuf_read_ahead(Sockbuf *sb);
 
 /* The attribute list (blank-separated, first present wins) that carries
  * field in the directory: [ldap_map] key field or its default. Never NULL
