@@ -218,7 +218,6 @@ static int write_items(struct queue *q, struct sync_batch *b, size_t n, uint64_t
 	return rc;
 }
 
-/* Take and write until the reader has ended or this side fails. */
 /* The transaction starts with the first records: connecting, the first
  * page and ICU's rules (sync_stream_full) are waited for without the lock. */
 static int lock_ledger(struct cp_sync *s, struct sync_batch *b, char **errmsg)
@@ -236,6 +235,7 @@ static int lock_ledger(struct cp_sync *s, struct sync_batch *b, char **errmsg)
 	return CP_OK;
 }
 
+/* Take and write until the reader has ended or this side fails. */
 static int writer(struct queue *q, struct sync_batch *b, char **errmsg)
 {
 	uint64_t done = 0;
