@@ -279,8 +279,7 @@ int sync_batch_apply_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kin
 	return rc;
 }
 
-int sync_batch_deferred(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
-                        uint64_t *done)
+int sync_batch_undefer(struct sync_batch *b, enum sync_kind kind)
 {
 	size_t kept = 0;
 	int rc = CP_OK;
@@ -293,7 +292,7 @@ int sync_batch_deferred(struct cp_sync *s, struct sync_batch *b, enum sync_kind 
 			b->deferred[kept++] = *r;
 	}
 	b->ndeferred = kept;
-	return rc == CP_OK ? sync_batch_apply_kind(s, b, kind, done) : rc;
+	return rc;
 }
 
 static bool has_groups(const struct sync_batch *b)

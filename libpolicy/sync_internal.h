@@ -264,8 +264,9 @@ int sync_batch_apply(struct cp_sync *s, struct sync_batch *b, char **errmsg);
 /* The steps of sync_batch_apply, for a read applied as it goes
  * (sync_stream.c). open: the transaction; apply_kind: the records of kind
  * in b->recs, in order (a deferred one moves to b->deferred; *done counts);
- * deferred: those of kind, once its read is over; groups_next: after
- * people and accounts (their deletions, then what groups need);
+ * undefer: those of kind back into b->recs, once its read is over;
+ * groups_next: after people and accounts (their deletions, then what
+ * groups need);
  * finish: the deletions of groups, the list of entries to read again,
  * the state; close: commit (rollback for a dry run or when rc is an
  * error) and the message of a failure. */
@@ -274,8 +275,7 @@ int sync_batch_open(struct cp_sync *s, char **errmsg);
 int sync_batch_count(struct cp_sync *s, struct sync_batch *b);
 int sync_batch_apply_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
                           uint64_t *done);
-int sync_batch_deferred(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,
-                        uint64_t *done);
+int sync_batch_undefer(struct sync_batch *b, enum sync_kind kind);
 int sync_batch_groups_next(struct cp_sync *s, struct sync_batch *b, char **errmsg);
 int sync_batch_finish(struct cp_sync *s, struct sync_batch *b, char **errmsg);
 int sync_batch_close(struct cp_sync *s, int rc, char **errmsg);

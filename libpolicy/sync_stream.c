@@ -189,10 +189,9 @@ static int end_of_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind k
 	b->reading[kind] = false;
 	b->complete[kind] = true;
 	if (rc == CP_OK)
-		rc = sync_batch_deferred(s, b, kind, done);
-	for (size_t i = 0; i < b->nrecs; i++)
-		sync_rec_clear(&b->recs[i]);
-	b->nrecs = 0;
+		rc = sync_batch_undefer(b, kind);
+	if (rc == CP_OK)
+		rc = apply_gathered(s, b, done);
 	if (rc == CP_OK && kind == SK_ACCOUNT)
 		rc = sync_batch_groups_next(s, b, errmsg);
 	return rc;
