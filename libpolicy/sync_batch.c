@@ -127,7 +127,13 @@ int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kin
 int sync_take_into(void *ctx, enum sync_kind kind, const struct sync_entry *e)
 {
 	struct sync_into *into = ctx;
-	return sync_batch_entry(into->s, into->b, kind, e, NULL);
+	return sync_batch_entry(into->s, into->b, kind, e, e->uuid);
+}
+
+int sync_keep_into(void *ctx, const char *key, const char *val)
+{
+	struct sync_into *into = ctx;
+	return sync_batch_state(into->b, key, val);
 }
 
 /* Keep the last record of each (kind, UUID): a --follow batch may hold

@@ -62,16 +62,23 @@ struct paged {
 	struct berval *cookie; /* the server's, for the next page; NULL at the start */
 };
 
-static int take_entry(struct paged *pg, LDAPMessage *msg, char **errmsg)
+int sync_take_message(struct cp_sync *s, enum sync_kind kind, LDAPMessage *msg, const char *uuid,
+                      sync_take_fn take, void *ctx, char **errmsg)
 {
 	struct sync_entry e;
-	int rc = sync_entry_read(pg->s->ld, msg, &e);
+	int rc = sync_entry_read(s->ld, msg, &e);
 	if (rc == CP_ERR_IO) /* an entry that cannot be decoded: nothing is applied */
-		rc = sync_ldap_fail(pg->s, LDAP_DECODING_ERROR, _("a search"), errmsg);
+		rc = sync_ldap_fail(s, LDAP_DECODING_ERROR, _("a search"), errmsg);
+	e.uuid = uuid;
 	if (rc == CP_OK)
-		rc = pg->take(pg->ctx, pg->kind, &e);
+		rc = take(ctx, kind, &e);
 	sync_entry_release(&e);
 	return rc;
+}
+
+static int take_entry(struct paged *pg, LDAPMessage *msg, char **errmsg)
+{
+	return sync_take_message(pg->s, pg->kind, msg, NULL, pg->take, pg->ctx, errmsg);
 }
 
 /* The search's result: success, and the cookie of the next page. */

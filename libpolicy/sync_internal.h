@@ -152,6 +152,7 @@ struct sync_entry {
 	size_t dnlen;
 	struct sync_attr *attrs;
 	size_t nattrs;
+	const char *uuid; /* from a Sync State control; NULL: take entryUUID */
 };
 
 struct sync_person {
@@ -254,6 +255,8 @@ struct sync_into {
 	struct sync_batch *b;
 };
 int sync_take_into(void *ctx, enum sync_kind kind, const struct sync_entry *e);
+/* sync_batch_state as a sink's keep (struct sync_sink), ctx a sync_into. */
+int sync_keep_into(void *ctx, const char *key, const char *val);
 /* The same for an entry already parsed (rc and problem from
  * sync_entry_parse): *r is moved into b, problem freed. */
 int sync_batch_take(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind, int rc,
@@ -299,6 +302,9 @@ int sync_retry_store(struct cp_sync *s, const struct sync_batch *b);
 /* A record whose fate depends on entries not read yet (a streamed read):
  * nothing written, it waits for the end of its kind. Not a CP_* code. */
 #define SYNC_DEFERRED 1
+/* A streamed refresh met what only a whole read can apply (sync_stream.c):
+ * rolled back, to be read the other way. Not a CP_* code. */
+#define SYNC_UNSTREAMED 2
 
 /* One record into the ledger inside the batch's transaction; a refused
  * record is logged, counted and CP_OK; SYNC_DEFERRED when b->reading its
@@ -462,6 +468,10 @@ int sync_read_kind_paged(struct cp_sync *s, struct sync_batch *b, enum sync_kind
  * error take returns ends the read (the search abandoned). */
 int sync_read_kind_each(struct cp_sync *s, enum sync_kind kind, const char *extra,
                         sync_take_fn take, void *ctx, char **errmsg);
+/* Search entry msg of kind to take (uuid: the entry's from a Sync State
+ * control, or NULL); an entry that cannot be decoded fails the read. */
+int sync_take_message(struct cp_sync *s, enum sync_kind kind, LDAPMessage *msg, const char *uuid,
+                      sync_take_fn take, void *ctx, char **errmsg);
 /* sync_stream.c: the full read of every kind with paged searches, applied
  * to the ledger while it is read, in one transaction (closed, committed
  * or rolled back, on return): the records and b's bookkeeping as
@@ -470,10 +480,19 @@ int sync_read_kind_each(struct cp_sync *s, enum sync_kind kind, const char *extr
  * name), the one read first gets it, where a batch gives it to the lower
  * entryUUID; either way the same one at every sync. */
 int sync_stream_full(struct cp_sync *s, struct sync_batch *b, char **errmsg);
-/* The same from any source of entries: source(s, kind, take, ctx, errmsg)
- * passes every entry of kind to take (as sync_read_kind_each), and is
- * called for each kind in order on the reader thread. (Tests feed it.) */
-typedef int (*sync_source_fn)(struct cp_sync *s, enum sync_kind kind, sync_take_fn take, void *ctx,
+/* Where a reader puts what it reads: each entry (take), and the state
+ * that is stored with the batch, such as a cookie (keep: sync_batch_state's
+ * key and value, copied). */
+struct sync_sink {
+	sync_take_fn take;
+	int (*keep)(void *ctx, const char *key, const char *val);
+	void *ctx;
+};
+/* The same from any source of entries: source(s, kind, to, errmsg) passes
+ * every entry of kind to to->take (as sync_read_kind_each), and is called
+ * for each kind in order on the reader thread, which must not use the
+ * ledger. (Tests feed it.) */
+typedef int (*sync_source_fn)(struct cp_sync *s, enum sync_kind kind, const struct sync_sink *to,
                               char **errmsg);
 int sync_stream(struct cp_sync *s, struct sync_batch *b, sync_source_fn source, char **errmsg);
 int sync_read_paged(struct cp_sync *s, struct sync_batch *b, const char *extra_filter,
@@ -513,6 +532,13 @@ void sync_search_refreshed(const struct sync_search *ss, struct sync_batch *b);
 /* The search's cookie and spec into b's state. */
 int sync_cookie_keep(struct sync_batch *b, enum sync_kind kind, const char *spec,
                      const struct berval *cookie);
+/* Whether a cookie is stored for any kind (that belongs to its search). */
+int sync_rfc4533_any_cookie(struct cp_sync *s, bool *any, char **errmsg);
+/* The refreshOnly of every kind without a cookie - a host's first sync -
+ * applied while it is read (sync_stream), the cookies stored with it.
+ * SYNC_UNSTREAMED, rolled back, when the server sends anything but added
+ * entries (it may, RFC 4533 does not forbid it): read it whole instead. */
+int sync_stream_refresh(struct cp_sync *s, struct sync_batch *b, char **errmsg);
 /* refreshOnly of every kind from the stored cookies (none: no_cookies). */
 int sync_read_rfc4533(struct cp_sync *s, struct sync_batch *b, bool no_cookies,
                       bool *refresh_required, char **errmsg);

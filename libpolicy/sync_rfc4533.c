@@ -129,8 +129,8 @@ static int sync_cookie_load(struct cp_sync *s, enum sync_kind kind, const char *
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
 }
 
-/* The cookie and its spec go into the batch's state. */
-int sync_cookie_keep(struct sync_batch *b, enum sync_kind kind, const char *spec,
+/* The cookie and its spec, to the state stored with the batch. */
+static int cookie_to(const struct sync_sink *to, enum sync_kind kind, const char *spec,
                      const struct berval *cookie)
 {
 	char key[64];
@@ -138,11 +138,32 @@ int sync_cookie_keep(struct sync_batch *b, enum sync_kind kind, const char *spec
 	int rc = text != NULL ? CP_OK : CP_ERR_NOMEM;
 	state_key(kind, "cookie", key);
 	if (rc == CP_OK)
-		rc = sync_batch_state(b, key, text);
+		rc = to->keep(to->ctx, key, text);
 	state_key(kind, "spec", key);
 	if (rc == CP_OK)
-		rc = sync_batch_state(b, key, spec);
+		rc = to->keep(to->ctx, key, spec);
 	free(text);
+	return rc;
+}
+
+int sync_cookie_keep(struct sync_batch *b, enum sync_kind kind, const char *spec,
+                     const struct berval *cookie)
+{
+	struct sync_into into = {NULL, b};
+	const struct sync_sink to = {sync_take_into, sync_keep_into, &into};
+	return cookie_to(&to, kind, spec, cookie);
+}
+
+int sync_rfc4533_any_cookie(struct cp_sync *s, bool *any, char **errmsg)
+{
+	int rc = CP_OK;
+	*any = false;
+	for (int k = 0; rc == CP_OK && k < SK_COUNT && !*any; k++) {
+		struct sync_search ss;
+		rc = sync_search_init(s, &ss, (enum sync_kind)k, false, errmsg);
+		*any = rc == CP_OK && ss.cookie.bv_len > 0;
+		sync_search_clear(&ss);
+	}
 	return rc;
 }
 
@@ -241,24 +262,19 @@ static int entry_state(struct cp_sync *s, struct sync_search *ss, LDAPMessage *m
 	return rc;
 }
 
+/* Without b (a streamed refresh), only added entries can be taken. */
 static int on_entry(struct cp_sync *s, struct sync_search *ss, struct sync_batch *b,
-                    LDAPMessage *msg, char **errmsg)
+                    const struct sync_sink *to, LDAPMessage *msg, char **errmsg)
 {
 	int state = -1;
 	char uuid[37];
 	int rc = entry_state(s, ss, msg, &state, uuid, errmsg);
 	if (rc != CP_OK)
 		return rc;
-	if (state == LDAP_SYNC_ADD || state == LDAP_SYNC_MODIFY) {
-		struct sync_entry e;
-		rc = sync_entry_read(s->ld, msg, &e);
-		if (rc == CP_ERR_IO) /* an entry that cannot be decoded: nothing is applied */
-			rc = sync_ldap_fail(s, LDAP_DECODING_ERROR, _("a search"), errmsg);
-		if (rc == CP_OK)
-			rc = sync_batch_entry(s, b, ss->kind, &e, uuid);
-		sync_entry_release(&e);
-		return rc;
-	}
+	if (state == LDAP_SYNC_ADD || state == LDAP_SYNC_MODIFY)
+		return sync_take_message(s, ss->kind, msg, uuid, to->take, to->ctx, errmsg);
+	if (b == NULL && (state == LDAP_SYNC_PRESENT || state == LDAP_SYNC_DELETE))
+		return SYNC_UNSTREAMED;
 	if (state == LDAP_SYNC_PRESENT)
 		return strmap_put(&b->seen[ss->kind], uuid, 0);
 	if (state == LDAP_SYNC_DELETE) {
@@ -326,7 +342,7 @@ static int on_info(struct cp_sync *s, struct sync_search *ss, struct sync_batch 
 		ss->present_phase = ss->present_phase || tag == LDAP_TAG_SYNC_REFRESH_PRESENT;
 		ss->refresh_done = ss->refresh_done || done != 0;
 	} else if (tag == LDAP_TAG_SYNC_ID_SET)
-		rc = id_set(ss, b, ber);
+		rc = b != NULL ? id_set(ss, b, ber) : SYNC_UNSTREAMED;
 	else
 		rc = CP_ERR_INVAL;
 	ber_free(ber, 1);
@@ -379,12 +395,13 @@ static int on_result(struct cp_sync *s, struct sync_search *ss, LDAPMessage *msg
 	return CP_OK;
 }
 
-int sync_search_message(struct cp_sync *s, struct sync_search *ss, struct sync_batch *b,
-                        LDAPMessage *msg, char **errmsg)
+/* One message into b, or (b NULL, a streamed refresh) to->take. */
+static int on_message(struct cp_sync *s, struct sync_search *ss, struct sync_batch *b,
+                      const struct sync_sink *to, LDAPMessage *msg, char **errmsg)
 {
 	switch (ldap_msgtype(msg)) {
 	case LDAP_RES_SEARCH_ENTRY:
-		return on_entry(s, ss, b, msg, errmsg);
+		return on_entry(s, ss, b, to, msg, errmsg);
 	case LDAP_RES_INTERMEDIATE:
 		return on_intermediate(s, ss, b, msg, errmsg);
 	case LDAP_RES_SEARCH_RESULT:
@@ -392,6 +409,14 @@ int sync_search_message(struct cp_sync *s, struct sync_search *ss, struct sync_b
 	default:
 		return CP_OK; /* a referral: not followed */
 	}
+}
+
+int sync_search_message(struct cp_sync *s, struct sync_search *ss, struct sync_batch *b,
+                        LDAPMessage *msg, char **errmsg)
+{
+	struct sync_into into = {s, b};
+	const struct sync_sink to = {sync_take_into, sync_keep_into, &into};
+	return on_message(s, ss, b, &to, msg, errmsg);
 }
 
 /* At the end of a refresh: without a cookie, or after a present phase,
@@ -428,8 +453,9 @@ void sync_search_clear(struct sync_search *ss)
 	memset(ss, 0, sizeof(*ss));
 }
 
-static int refresh_kind(struct cp_sync *s, struct sync_batch *b, struct sync_search *ss,
-                        char **errmsg)
+/* The refresh of one kind into b, or (b NULL) to the sink. */
+static int refresh_kind(struct cp_sync *s, struct sync_batch *b, const struct sync_sink *to,
+                        struct sync_search *ss, char **errmsg)
 {
 	struct timeval tv = cp_ldap_timeout(s->cfg);
 	int rc = sync_search_start(s, ss, LDAP_SYNC_REFRESH_ONLY, errmsg);
@@ -437,14 +463,15 @@ static int refresh_kind(struct cp_sync *s, struct sync_batch *b, struct sync_sea
 		LDAPMessage *msg = NULL;
 		rc = sync_result(s, ss->msgid, &tv, &msg, errmsg);
 		if (rc == CP_OK)
-			rc = sync_search_message(s, ss, b, msg, errmsg);
+			rc = on_message(s, ss, b, to, msg, errmsg);
 		ldap_msgfree(msg);
 	}
 	if (rc != CP_OK && ss->msgid >= 0 && !ss->ended)
 		ldap_abandon_ext(s->ld, ss->msgid, NULL, NULL);
 	if (rc == CP_OK && !ss->refresh_required) {
-		sync_search_refreshed(ss, b);
-		rc = sync_cookie_keep(b, ss->kind, ss->spec, &ss->cookie);
+		if (b != NULL)
+			sync_search_refreshed(ss, b);
+		rc = cookie_to(to, ss->kind, ss->spec, &ss->cookie);
 	}
 	return rc;
 }
@@ -461,7 +488,9 @@ int sync_read_rfc4533(struct cp_sync *s, struct sync_batch *b, bool no_cookies,
 		if (rc == CP_OK) {
 			any_cookie = any_cookie || ss.cookie.bv_len > 0;
 			all_cookies = all_cookies && ss.cookie.bv_len > 0;
-			rc = refresh_kind(s, b, &ss, errmsg);
+			struct sync_into into = {s, b};
+			const struct sync_sink to = {sync_take_into, sync_keep_into, &into};
+			rc = refresh_kind(s, b, &to, &ss, errmsg);
 		}
 		*refresh_required = ss.refresh_required;
 		sync_search_clear(&ss);
@@ -469,4 +498,29 @@ int sync_read_rfc4533(struct cp_sync *s, struct sync_batch *b, bool no_cookies,
 	s->mode = all_cookies ? "incremental" : "refresh";
 	(void)any_cookie;
 	return rc;
+}
+
+/* ------------------------------------------------------------ the first refresh, streamed */
+
+/* On the reader thread: no cookie to load, so no ledger. Without a cookie
+ * the server has nothing to compare with and sends every entry as added
+ * (RFC 4533 3.4); the end of the refresh is the end of the kind's read. */
+static int refresh_source(struct cp_sync *s, enum sync_kind kind, const struct sync_sink *to,
+                          char **errmsg)
+{
+	struct sync_search ss;
+	int rc = sync_search_init(s, &ss, kind, true, errmsg);
+	if (rc == CP_OK)
+		rc = refresh_kind(s, NULL, to, &ss, errmsg);
+	/* Only a cookie asks for a new refresh; a server that does is not
+	 * one this reading knows. */
+	if (rc == CP_OK && ss.refresh_required)
+		rc = SYNC_UNSTREAMED;
+	sync_search_clear(&ss);
+	return rc;
+}
+
+int sync_stream_refresh(struct cp_sync *s, struct sync_batch *b, char **errmsg)
+{
+	return sync_stream(s, b, refresh_source, errmsg);
 }

@@ -3,7 +3,8 @@
  * transaction, disconnect. Which read follows [ldap] sync_mode: RFC 4533
  * when the server offers it ("auto" asks the root DSE) or always
  * ("syncrepl"), else the modifyTimestamp fallback; --full reads everything
- * with paged searches, applied while it is read (sync_stream.c). */
+ * with paged searches, applied while it is read (sync_stream.c), as is the
+ * first RFC 4533 refresh of a host (no cookie yet). */
 #include "ledger_internal.h"
 #include "sync_internal.h"
 
@@ -104,23 +105,57 @@ static bool mode_is(const cp_sync *s, const char *word)
 	return m != NULL && strcmp(m, word) == 0;
 }
 
-static int read_rfc4533(cp_sync *s, struct sync_batch *b, char **errmsg)
+/* Read b again from the start. */
+static void batch_restart(cp_sync *s, struct sync_batch *b, char **errmsg)
 {
-	bool again = false;
-	int rc = sync_read_rfc4533(s, b, false, &again, errmsg);
-	if (rc != CP_OK || !again)
-		return rc;
-	/* e-syncRefreshRequired: the cookie is too old for the server's log. */
-	sync_log(s, SYNC_LOG_INFO, "%s",
-	         _("the directory asks for a full refresh: reading the whole content"));
 	sync_batch_free(b);
 	sync_batch_init(b);
 	s->count[CP_SYNC_ENTRIES] = s->count[CP_SYNC_ERRORS] = 0;
+	if (errmsg != NULL) {
+		free(*errmsg);
+		*errmsg = NULL;
+	}
+}
+
+/* Everything, without cookies: applied while it is read when the server
+ * sends only added entries (*applied), else read whole, then applied. */
+static int refresh_all(cp_sync *s, struct sync_batch *b, bool *applied, char **errmsg)
+{
+	uint64_t before[sizeof(s->count) / sizeof(s->count[0])];
+	memcpy(before, s->count, sizeof(before));
+	s->mode = "refresh";
+	int rc = sync_stream_refresh(s, b, errmsg);
+	if (rc != SYNC_UNSTREAMED) {
+		*applied = true;
+		return rc;
+	}
+	/* Rolled back: what it counted and logged will be again. */
+	memcpy(s->count, before, sizeof(before));
+	batch_restart(s, b, errmsg);
+	bool again = false;
 	rc = sync_read_rfc4533(s, b, true, &again, errmsg);
 	if (rc == CP_OK && again)
 		rc = sync_ldap_fail(s, LDAP_SYNC_REFRESH_REQUIRED,
 		                    _("the content synchronization search"), errmsg);
 	return rc;
+}
+
+static int read_rfc4533(cp_sync *s, struct sync_batch *b, bool *applied, char **errmsg)
+{
+	bool any = false, again = false;
+	int rc = sync_rfc4533_any_cookie(s, &any, errmsg);
+	if (rc != CP_OK)
+		return rc;
+	if (!any) /* a host's first sync */
+		return refresh_all(s, b, applied, errmsg);
+	rc = sync_read_rfc4533(s, b, false, &again, errmsg);
+	if (rc != CP_OK || !again)
+		return rc;
+	/* e-syncRefreshRequired: the cookie is too old for the server's log. */
+	sync_log(s, SYNC_LOG_INFO, "%s",
+	         _("the directory asks for a full refresh: reading the whole content"));
+	batch_restart(s, b, errmsg);
+	return refresh_all(s, b, applied, errmsg);
 }
 
 /* "auto" and the server advertises the control, but the database of the
@@ -140,19 +175,14 @@ static int read_directory(cp_sync *s, struct sync_batch *b, bool *applied, char 
 	s->rfc4533 =
 	    mode_is(s, "syncrepl") || (mode_is(s, "auto") && sync_server_has_rfc4533(s->ld));
 	if (s->rfc4533 && !full) {
-		int rc = read_rfc4533(s, b, errmsg);
+		int rc = read_rfc4533(s, b, applied, errmsg);
 		if (!rfc4533_refused(s, rc))
 			return rc;
 		sync_log(s, SYNC_LOG_INFO, "%s",
 		         _("the directory does not synchronize content (RFC 4533) under this base: "
 		           "using modifyTimestamp"));
-		if (errmsg != NULL) {
-			free(*errmsg);
-			*errmsg = NULL;
-		}
-		sync_batch_free(b);
-		sync_batch_init(b);
-		s->count[CP_SYNC_ENTRIES] = s->count[CP_SYNC_ERRORS] = 0;
+		batch_restart(s, b, errmsg);
+		*applied = false;
 		s->rfc4533 = false;
 	}
 	if (!s->rfc4533)

@@ -1,4 +1,6 @@
-/* sync_stream.c - the full read (--full) applied while it is read.
+/* sync_stream.c - a whole read applied while it is read: --full's paged
+ * searches, and a host's first content synchronization (no cookie yet,
+ * sync_rfc4533.c).
  *
  * Reading 200,000 entries costs the process about as much as writing them
  * costs SQLite, and neither has to wait for the other: a reader thread
@@ -32,8 +34,9 @@
 
 struct item {
 	enum sync_kind kind;
-	bool end; /* the read of kind is over (no record) */
-	int rc;   /* sync_entry_parse's */
+	bool end;        /* the read of kind is over (no record) */
+	char *key, *val; /* not NULL: state to store with the batch (no record) */
+	int rc;          /* sync_entry_parse's */
 	struct sync_rec r;
 	char *problem;
 };
@@ -58,10 +61,12 @@ struct queue {
 
 static void item_clear(struct item *it)
 {
-	if (!it->end)
+	if (!it->end && it->key == NULL)
 		sync_rec_clear(&it->r);
 	free(it->problem);
-	it->problem = NULL;
+	free(it->key);
+	free(it->val);
+	it->problem = it->key = it->val = NULL;
 }
 
 /* ------------------------------------------------------------ the reader */
@@ -88,7 +93,7 @@ static int reader_take(void *ctx, enum sync_kind kind, const struct sync_entry *
 {
 	struct queue *q = ctx;
 	struct item it = {.kind = kind};
-	it.rc = sync_entry_parse(&q->s->map, q->s->cfg, kind, e, NULL, &it.r, &it.problem);
+	it.rc = sync_entry_parse(&q->s->map, q->s->cfg, kind, e, e->uuid, &it.r, &it.problem);
 	if (it.rc != CP_OK && it.rc != CP_ERR_INVAL) { /* out of memory: the read fails */
 		int rc = it.rc;
 		item_clear(&it);
@@ -97,9 +102,20 @@ static int reader_take(void *ctx, enum sync_kind kind, const struct sync_entry *
 	return push(q, &it);
 }
 
+static int reader_keep(void *ctx, const char *key, const char *val)
+{
+	struct item it = {.key = strdup(key), .val = strdup(val)};
+	if (it.key == NULL || it.val == NULL) {
+		item_clear(&it);
+		return CP_ERR_NOMEM;
+	}
+	return push(ctx, &it);
+}
+
 static void *reader(void *arg)
 {
 	struct queue *q = arg;
+	const struct sync_sink to = {reader_take, reader_keep, q};
 	char *msg = NULL;
 	int rc = CP_OK;
 	/* Before the first entry, rather than at the first Chinese name: the
@@ -108,7 +124,7 @@ static void *reader(void *arg)
 	if (q->s->ld != NULL)
 		cp_ldap_read_ahead(q->s->ld);
 	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++) {
-		rc = q->source(q->s, (enum sync_kind)k, reader_take, q, &msg);
+		rc = q->source(q->s, (enum sync_kind)k, &to, &msg);
 		struct item end = {.kind = (enum sync_kind)k, .end = true};
 		if (rc == CP_OK)
 			rc = push(q, &end);
@@ -197,22 +213,36 @@ static int end_of_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind k
 	return rc;
 }
 
+/* One item into b: a record (moved), the state that goes with the batch,
+ * or the end of a kind's read. */
+static int write_item(struct cp_sync *s, struct sync_batch *b, struct item *it, uint64_t *done,
+                      char **errmsg)
+{
+	if (it->end)
+		return end_of_kind(s, b, it->kind, done, errmsg);
+	if (it->key != NULL) {
+		int rc = sync_batch_state(b, it->key, it->val);
+		item_clear(it);
+		return rc;
+	}
+	int rc = sync_batch_take(s, b, it->kind, it->rc, &it->r, it->problem);
+	it->problem = NULL;
+	return rc;
+}
+
 static int write_items(struct queue *q, struct sync_batch *b, size_t n, uint64_t *done,
                        char **errmsg)
 {
-	struct cp_sync *s = q->s;
 	struct item *v = q->w;
 	int rc = CP_OK;
 	for (size_t i = 0; i < n; i++) {
-		if (rc != CP_OK)
+		if (rc != CP_OK) {
 			item_clear(&v[i]);
-		else if (v[i].end)
-			rc = end_of_kind(s, b, v[i].kind, done, errmsg);
-		else /* moves the record into b */
-			rc = sync_batch_take(s, b, v[i].kind, v[i].rc, &v[i].r, v[i].problem);
-		v[i].problem = NULL;
+			continue;
+		}
+		rc = write_item(q->s, b, &v[i], done, errmsg);
 		if (rc == CP_OK && b->nrecs >= q->apply_at)
-			rc = apply_gathered(s, b, done);
+			rc = apply_gathered(q->s, b, done);
 	}
 	return rc;
 }
@@ -291,9 +321,10 @@ static int read_then_apply(struct cp_sync *s, struct sync_batch *b, sync_source_
                            char **errmsg)
 {
 	struct sync_into into = {s, b};
+	const struct sync_sink to = {sync_take_into, sync_keep_into, &into};
 	int rc = CP_OK;
 	for (int k = 0; rc == CP_OK && k < SK_COUNT; k++) {
-		rc = source(s, (enum sync_kind)k, sync_take_into, &into, errmsg);
+		rc = source(s, (enum sync_kind)k, &to, errmsg);
 		b->complete[k] = true;
 	}
 	return rc == CP_OK ? sync_batch_apply(s, b, errmsg) : rc;
@@ -375,10 +406,10 @@ int sync_stream(struct cp_sync *s, struct sync_batch *b, sync_source_fn source, 
 	return rc;
 }
 
-static int paged_source(struct cp_sync *s, enum sync_kind kind, sync_take_fn take, void *ctx,
+static int paged_source(struct cp_sync *s, enum sync_kind kind, const struct sync_sink *to,
                         char **errmsg)
 {
-	return sync_read_kind_each(s, kind, NULL, take, ctx, errmsg);
+	return sync_read_kind_each(s, kind, NULL, to->take, to->ctx, errmsg);
 }
 
 int sync_stream_full(struct cp_sync *s, struct sync_batch *b, char **errmsg)

@@ -114,13 +114,15 @@ static void fake_entry(struct fake *f, int n, const char *dn, va_list ap)
 #define FEED_MAX 8
 static struct fake feed[SK_COUNT][FEED_MAX];
 static size_t nfeed[SK_COUNT];
-static int feed_fails = -1; /* this kind's read fails after its entries */
-static size_t feed_flood;   /* times the last group entry is sent again */
-static size_t fed;          /* entries handed over */
-static bool feed_stopped;   /* take refused one: the writer had failed */
-static bool feeding;        /* P, A and G add to the feed, not to b */
-static bool feed_stall;     /* before the accounts: a directory that stalls */
-static bool stall_released; /* ... and the writer let the ledger go meanwhile */
+static int feed_fails = -1;      /* this kind's read fails after its entries */
+static size_t feed_flood;        /* times the last group entry is sent again */
+static size_t fed;               /* entries handed over */
+static bool feed_stopped;        /* take refused one: the writer had failed */
+static bool feeding;             /* P, A and G add to the feed, not to b */
+static bool feed_stall;          /* before the accounts: a directory that stalls */
+static bool stall_released;      /* ... and the writer let the ledger go meanwhile */
+static bool feed_cookies;        /* each kind's read ends with a cookie to keep */
+static int feed_unstreamed = -1; /* this kind's read meets what a stream cannot take */
 
 static void feed_reset(void)
 {
@@ -132,6 +134,8 @@ static void feed_reset(void)
 	feeding = true;
 	feed_stall = false;
 	stall_released = false;
+	feed_cookies = false;
+	feed_unstreamed = -1;
 }
 
 /* Entry n into b, or into the feed after feed_reset. */
@@ -879,15 +883,15 @@ static bool stall_until_released(void)
 	return false;
 }
 
-static int feed_one(sync_take_fn take, void *ctx, enum sync_kind kind, const struct fake *f)
+static int feed_one(const struct sync_sink *to, enum sync_kind kind, const struct fake *f)
 {
-	int rc = take(ctx, kind, &f->e);
+	int rc = to->take(to->ctx, kind, &f->e);
 	fed++;
 	feed_stopped = feed_stopped || rc != CP_OK;
 	return rc;
 }
 
-static int feed_source(struct cp_sync *sy, enum sync_kind kind, sync_take_fn take, void *ctx,
+static int feed_source(struct cp_sync *sy, enum sync_kind kind, const struct sync_sink *to,
                        char **errmsg)
 {
 	(void)sy;
@@ -895,10 +899,17 @@ static int feed_source(struct cp_sync *sy, enum sync_kind kind, sync_take_fn tak
 	if (kind == SK_ACCOUNT && feed_stall)
 		stall_released = stall_until_released();
 	for (size_t i = 0; rc == CP_OK && i < nfeed[kind]; i++)
-		rc = feed_one(take, ctx, kind, &feed[kind][i]);
+		rc = feed_one(to, kind, &feed[kind][i]);
 	for (size_t i = 0; rc == CP_OK && kind == SK_GROUP && nfeed[kind] > 0 && i < feed_flood;
 	     i++)
-		rc = feed_one(take, ctx, kind, &feed[kind][nfeed[kind] - 1]);
+		rc = feed_one(to, kind, &feed[kind][nfeed[kind] - 1]);
+	char key[32], val[32];
+	snprintf(key, sizeof(key), "test.%s", sync_kind_names[kind]);
+	snprintf(val, sizeof(val), "cookie-%s", sync_kind_names[kind]);
+	if (rc == CP_OK && feed_cookies)
+		rc = to->keep(to->ctx, key, val);
+	if (rc == CP_OK && (int)kind == feed_unstreamed)
+		rc = SYNC_UNSTREAMED;
 	if (rc == CP_OK && (int)kind == feed_fails) {
 		cp_set_errmsg(errmsg, "the directory at ldap://test/ stopped answering");
 		rc = CP_ERR_IO;
@@ -1141,6 +1152,46 @@ START_TEST(test_streamed_read_fails)
 }
 END_TEST
 
+/* What a read keeps with the batch (a refresh's cookies) is stored with
+ * its records; a read that a stream cannot take is rolled back whole, for
+ * the caller to read it the other way (sync_run.c). */
+static char *stored_state(const char *key)
+{
+	char *v = NULL;
+	int rc = sync_state_get(l, key, &v);
+	ck_assert_msg(rc == CP_OK || rc == CP_ERR_NOTFOUND, "sync_state_get: %d", rc);
+	return v;
+}
+
+START_TEST(test_streamed_state)
+{
+	begin(false);
+	feed_base();
+	feed_cookies = true;
+	feed_unstreamed = SK_GROUP;
+	char *msg = NULL;
+	ck_assert_int_eq(stream(&msg), SYNC_UNSTREAMED);
+	free(msg);
+	ck_assert_int_eq(events(), 0);
+	ck_assert(!acct_exists("root"));
+	ck_assert_ptr_null(stored_state("test.person"));
+	begin(false);
+	feed_base();
+	feed_cookies = true;
+	stream_ok();
+	ck_assert(acct_exists("root"));
+	for (int k = 0; k < SK_COUNT; k++) {
+		char key[32], want[32];
+		snprintf(key, sizeof(key), "test.%s", sync_kind_names[k]);
+		snprintf(want, sizeof(want), "cookie-%s", sync_kind_names[k]);
+		char *v = stored_state(key);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_str_eq(v, want);
+		free(v);
+	}
+}
+END_TEST
+
 /* The writer fails (a read with no people at all would depart everyone):
  * the reader, blocked on a full queue, stops instead of reading on. */
 START_TEST(test_streamed_writer_fails)
@@ -1200,6 +1251,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_streamed_person_without_uuid);
 	tcase_add_test(tc, test_streamed_stall);
 	tcase_add_test(tc, test_streamed_read_fails);
+	tcase_add_test(tc, test_streamed_state);
 	tcase_add_test(tc, test_streamed_writer_fails);
 	suite_add_tcase(su, tc);
 	return su;
