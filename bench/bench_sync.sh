@@ -18,6 +18,9 @@
 #                  a periodic full sync of a host does), and reconcile_ratio,
 #                  reconcile_s / ldapsearch_s;
 #   reconcile_dry_run_s  the same with --dry-run (read and compare only);
+#   first_refresh_s  credpolicy sync (no --full) into an empty ledger: the
+#                  RFC 4533 refresh without a cookie that a new host's
+#                  first timer run does, and first_refresh_ratio;
 #   incr100_s      credpolicy sync (RFC 4533 refreshOnly from the stored
 #                  cookie) after 100 changes made with ldapmodify: 70
 #                  classes and 10 owners changed, 10 accounts added, 10
@@ -90,11 +93,12 @@ dump() {
 			"$filter" "$@"
 	done >"$tmp/dump.ldif"
 }
-sync_full() {
+sync_empty() { # [--full]
 	rm -f "$LEDGER" "$LEDGER-wal" "$LEDGER-shm" "$LEDGER-journal"
 	"$CP" ledger init --config "$CONF" >/dev/null &&
-		"$CP" sync --full --config "$CONF" >"$tmp/sync.out" 2>&1
+		"$CP" sync "$@" --config "$CONF" >"$tmp/sync.out" 2>&1
 }
+sync_full() { sync_empty --full; }
 
 # One untimed pass of each, to warm slapd's and the kernel's caches alike.
 dump
@@ -139,8 +143,22 @@ while [ $r -lt "$runs" ]; do
 done
 echo "reconcile_dry_run_s: $(stats "$tmp/dry")"
 
+echo "# first sync of a host: credpolicy sync (RFC 4533, no cookie) into an empty ledger"
+: >"$tmp/first"
+r=0
+while [ $r -lt "$runs" ]; do
+	t0=$(now)
+	sync_empty || { cat "$tmp/sync.out" >&2; exit 1; }
+	since "$t0" >>"$tmp/first"
+	grep -q "^sync (refresh): .* added" "$tmp/sync.out" ||
+		{ echo "bench_sync: the first sync was not a refresh:" >&2; cat "$tmp/sync.out" >&2; exit 1; }
+	r=$((r + 1))
+done
+echo "first_refresh_s: $(stats "$tmp/first")"
+echo "first_refresh_ratio: $(awk -v a="$(median "$tmp/first")" -v b="$(median "$tmp/ls")" 'BEGIN { printf "%.2f\n", a / b }')"
+
 echo "# 100 changes, then an incremental sync"
-# The first incremental sync after --full stores or checks the cookie.
+# The ledger has the cookies of the first sync; this sync checks them.
 "$CP" sync --config "$CONF" >"$tmp/sync.out" 2>&1 || { cat "$tmp/sync.out" >&2; exit 1; }
 # The classes of ldap_data.sh: account i has class (i mod 4); in run r it
 # gets the class (i + 1 + r mod 3) mod 4, never the one it had.
