@@ -49,11 +49,14 @@ CREATE TABLE owners (account_id INTEGER NOT NULL REFERENCES accounts (id) ON DEL
   PRIMARY KEY (account_id, person_id)) STRICT, WITHOUT ROWID;
 CREATE INDEX owners_person ON owners (person_id);
 CREATE TABLE memberships (person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
-  grp TEXT NOT NULL, scope TEXT NOT NULL, source TEXT NOT NULL DEFAULT 'local',
+  grp TEXT NOT NULL CHECK (length(grp) BETWEEN 1 AND 256),
+  scope TEXT NOT NULL CHECK (length(scope) BETWEEN 1 AND 256),
+  source TEXT NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'directory')),
   PRIMARY KEY (person_id, grp, scope)) STRICT, WITHOUT ROWID;
 CREATE INDEX memberships_grp ON memberships (grp);
-CREATE TABLE directory_entries (uuid TEXT PRIMARY KEY, kind TEXT NOT NULL, dn TEXT NOT NULL,
-  person_id INTEGER, account_id INTEGER, grp TEXT) STRICT, WITHOUT ROWID;
+CREATE TABLE directory_entries (uuid TEXT PRIMARY KEY CHECK (length(uuid) BETWEEN 1 AND 64),
+  kind TEXT NOT NULL CHECK (kind = 'group'), dn TEXT NOT NULL CHECK (length(dn) <= 4096),
+  grp TEXT NOT NULL CHECK (length(grp) BETWEEN 1 AND 256)) STRICT, WITHOUT ROWID;
 CREATE TABLE events (id INTEGER PRIMARY KEY, time INTEGER NOT NULL,
   kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 32), account TEXT NOT NULL,
   person TEXT NOT NULL, actor TEXT NOT NULL, ticket TEXT NOT NULL, detail TEXT NOT NULL,
@@ -64,11 +67,23 @@ SQL
 	DIR_COLS=', dir_uuid, dir_dn' HASH='randomblob(32)'
 	P_DIR=", randomblob(16), printf('employeeNumber=B%07d,ou=people,dc=example,dc=gov,dc=cn', i)"
 	A_DIR=", randomblob(16), printf('uid=bu%07d,ou=accounts,dc=example,dc=gov,dc=cn', i)"
-	DIR_ROWS=999 # the groups keep their rows
+	# Only the groups keep rows in directory_entries.
+	DIR_ROWS="WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 999)
+INSERT INTO directory_entries (uuid, kind, dn, grp)
+  SELECT lower(hex(randomblob(4))) || '-aaaa-bbbb-cccc-' || printf('%012d', i) || '#group',
+         'group', printf('cn=g%d,ou=groups,dc=example,dc=gov,dc=cn', i), printf('g%d', i) FROM c;"
 else
 	printf '[ledger]\npath = %s/ledger.db\n' "$tmp" >"$tmp/credpolicy.conf"
 	"$CP" ledger init --config "$tmp/credpolicy.conf" >/dev/null
-	DIR_COLS='' HASH='lower(hex(randomblob(32)))' P_DIR='' A_DIR='' DIR_ROWS=199999
+	DIR_COLS='' HASH='lower(hex(randomblob(32)))' P_DIR='' A_DIR=''
+	DIR_ROWS="WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 199999)
+INSERT INTO directory_entries (uuid, kind, dn, person_id, account_id)
+  SELECT lower(hex(randomblob(4))) || '-aaaa-bbbb-cccc-' || printf('%012d', i)
+         || CASE WHEN i % 2 THEN '#account' ELSE '' END,
+         CASE WHEN i % 2 THEN 'account' ELSE 'person' END,
+         printf('uid=bu%07d,ou=accounts,dc=example,dc=gov,dc=cn', i),
+         CASE WHEN i % 2 THEN NULL ELSE i / 2 + 1 END,
+         CASE WHEN i % 2 THEN i / 2 + 1 ELSE NULL END FROM c;"
 fi
 # Tokens, DNs and details as long as the sync's; the hashes random.
 cat >"$tmp/rows.sql" <<SQL
@@ -87,14 +102,7 @@ INSERT INTO owners (account_id, person_id, since) SELECT i + 1, i + 1, 170000000
 WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 99999)
 INSERT INTO memberships (person_id, grp, scope, source)
   SELECT i + 1, printf('g%d', i / 100), '*', 'directory' FROM c;
-WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < $DIR_ROWS)
-INSERT INTO directory_entries (uuid, kind, dn, person_id, account_id)
-  SELECT lower(hex(randomblob(4))) || '-aaaa-bbbb-cccc-' || printf('%012d', i)
-         || CASE WHEN i % 2 THEN '#account' ELSE '' END,
-         CASE WHEN i % 2 THEN 'account' ELSE 'person' END,
-         printf('uid=bu%07d,ou=accounts,dc=example,dc=gov,dc=cn', i),
-         CASE WHEN i % 2 THEN NULL ELSE i / 2 + 1 END,
-         CASE WHEN i % 2 THEN i / 2 + 1 ELSE NULL END FROM c;
+$DIR_ROWS
 WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 309999)
 INSERT INTO events (time, kind, account, person, actor, ticket, detail, prev_hash, hash)
   SELECT 1700000000, 'account_add', printf('bu%07d', i), printf('B%07d', i), 'sync', '',
@@ -104,6 +112,7 @@ COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 echo "# seconds: begin, people, accounts, owners, memberships, directory rows, events, commit, checkpoint"
+$lean && echo "# (--lean: the directory rows are the 1,000 groups'; people's and accounts' keys are in their rows)"
 t0=$(date +%s.%N)
 sqlite3 "$tmp/ledger.db" <"$tmp/rows.sql" | sed -n 's/^Run Time: real \([0-9.]*\).*/\1/p' | tr '\n' ' '
 echo

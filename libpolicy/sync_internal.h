@@ -18,8 +18,9 @@
  * directory sends into records in a batch, validating every value; only a
  * batch read completely is committed, in one ledger transaction with the
  * state (cookie, high-water mark) that goes with it. So an interrupted or
- * failed sync leaves the ledger as it was. (--full writes into that
- * transaction while it reads; the others read first, then write.) */
+ * failed sync leaves the ledger as it was. (--full and a host's first RFC
+ * 4533 refresh write into that transaction while they read,
+ * sync_stream.c; the others read first, then write.) */
 #ifndef CP_SYNC_INTERNAL_H
 #define CP_SYNC_INTERNAL_H
 
@@ -245,6 +246,8 @@ void sync_batch_free(struct sync_batch *b);
 /* Take the record (moved: *r is cleared). */
 int sync_batch_add(struct sync_batch *b, struct sync_rec *r);
 int sync_batch_state(struct sync_batch *b, const char *key, const char *val);
+/* The same for a void *b (a sink's keep, struct sync_sink). */
+int sync_batch_keep(void *b, const char *key, const char *val);
 /* Parse one entry of kind into the batch; a refused entry is counted and
  * reported through the sync's log, and its UUID still marked seen. */
 int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,

@@ -130,18 +130,18 @@ static int sync_cookie_load(struct cp_sync *s, enum sync_kind kind, const char *
 }
 
 /* The cookie and its spec, to the state stored with the batch. */
-static int cookie_to(const struct sync_sink *to, enum sync_kind kind, const char *spec,
-                     const struct berval *cookie)
+static int cookie_to(int (*keep)(void *ctx, const char *key, const char *val), void *ctx,
+                     enum sync_kind kind, const char *spec, const struct berval *cookie)
 {
 	char key[64];
 	char *text = cookie->bv_len > 0 ? sync_cookie_text(cookie) : strdup("");
 	int rc = text != NULL ? CP_OK : CP_ERR_NOMEM;
 	state_key(kind, "cookie", key);
 	if (rc == CP_OK)
-		rc = to->keep(to->ctx, key, text);
+		rc = keep(ctx, key, text);
 	state_key(kind, "spec", key);
 	if (rc == CP_OK)
-		rc = to->keep(to->ctx, key, spec);
+		rc = keep(ctx, key, spec);
 	free(text);
 	return rc;
 }
@@ -149,9 +149,7 @@ static int cookie_to(const struct sync_sink *to, enum sync_kind kind, const char
 int sync_cookie_keep(struct sync_batch *b, enum sync_kind kind, const char *spec,
                      const struct berval *cookie)
 {
-	struct sync_into into = {NULL, b};
-	const struct sync_sink to = {sync_take_into, sync_keep_into, &into};
-	return cookie_to(&to, kind, spec, cookie);
+	return cookie_to(sync_batch_keep, b, kind, spec, cookie);
 }
 
 int sync_rfc4533_any_cookie(struct cp_sync *s, bool *any, char **errmsg)
@@ -471,7 +469,7 @@ static int refresh_kind(struct cp_sync *s, struct sync_batch *b, const struct sy
 	if (rc == CP_OK && !ss->refresh_required) {
 		if (b != NULL)
 			sync_search_refreshed(ss, b);
-		rc = cookie_to(to, ss->kind, ss->spec, &ss->cookie);
+		rc = cookie_to(to->keep, to->ctx, ss->kind, ss->spec, &ss->cookie);
 	}
 	return rc;
 }

@@ -105,12 +105,15 @@ static bool mode_is(const cp_sync *s, const char *word)
 	return m != NULL && strcmp(m, word) == 0;
 }
 
-/* Read b again from the start. */
-static void batch_restart(cp_sync *s, struct sync_batch *b, char **errmsg)
+#define COUNTERS (sizeof(((cp_sync *)NULL)->count) / sizeof(uint64_t))
+
+/* Read b again from the start: the counters as they were before the read
+ * (a streamed read counted records that its rollback took back). */
+static void batch_restart(cp_sync *s, struct sync_batch *b, const uint64_t *before, char **errmsg)
 {
 	sync_batch_free(b);
 	sync_batch_init(b);
-	s->count[CP_SYNC_ENTRIES] = s->count[CP_SYNC_ERRORS] = 0;
+	memcpy(s->count, before, sizeof(s->count));
 	if (errmsg != NULL) {
 		free(*errmsg);
 		*errmsg = NULL;
@@ -119,19 +122,20 @@ static void batch_restart(cp_sync *s, struct sync_batch *b, char **errmsg)
 
 /* Everything, without cookies: applied while it is read when the server
  * sends only added entries (*applied), else read whole, then applied. */
-static int refresh_all(cp_sync *s, struct sync_batch *b, bool *applied, char **errmsg)
+static int refresh_all(cp_sync *s, struct sync_batch *b, const uint64_t *before, bool *applied,
+                       char **errmsg)
 {
-	uint64_t before[sizeof(s->count) / sizeof(s->count[0])];
-	memcpy(before, s->count, sizeof(before));
 	s->mode = "refresh";
 	int rc = sync_stream_refresh(s, b, errmsg);
 	if (rc != SYNC_UNSTREAMED) {
 		*applied = true;
 		return rc;
 	}
-	/* Rolled back: what it counted and logged will be again. */
-	memcpy(s->count, before, sizeof(before));
-	batch_restart(s, b, errmsg);
+	/* Rolled back; what it logged is logged again by the whole read. */
+	sync_log(s, SYNC_LOG_INFO, "%s",
+	         _("the directory's first refresh holds more than added entries: reading it whole "
+	           "before applying it"));
+	batch_restart(s, b, before, errmsg);
 	bool again = false;
 	rc = sync_read_rfc4533(s, b, true, &again, errmsg);
 	if (rc == CP_OK && again)
@@ -140,22 +144,23 @@ static int refresh_all(cp_sync *s, struct sync_batch *b, bool *applied, char **e
 	return rc;
 }
 
-static int read_rfc4533(cp_sync *s, struct sync_batch *b, bool *applied, char **errmsg)
+static int read_rfc4533(cp_sync *s, struct sync_batch *b, const uint64_t *before, bool *applied,
+                        char **errmsg)
 {
 	bool any = false, again = false;
 	int rc = sync_rfc4533_any_cookie(s, &any, errmsg);
 	if (rc != CP_OK)
 		return rc;
 	if (!any) /* a host's first sync */
-		return refresh_all(s, b, applied, errmsg);
+		return refresh_all(s, b, before, applied, errmsg);
 	rc = sync_read_rfc4533(s, b, false, &again, errmsg);
 	if (rc != CP_OK || !again)
 		return rc;
 	/* e-syncRefreshRequired: the cookie is too old for the server's log. */
 	sync_log(s, SYNC_LOG_INFO, "%s",
 	         _("the directory asks for a full refresh: reading the whole content"));
-	batch_restart(s, b, errmsg);
-	return refresh_all(s, b, applied, errmsg);
+	batch_restart(s, b, before, errmsg);
+	return refresh_all(s, b, before, applied, errmsg);
 }
 
 /* "auto" and the server advertises the control, but the database of the
@@ -174,14 +179,18 @@ static int read_directory(cp_sync *s, struct sync_batch *b, bool *applied, char 
 	bool full = (s->flags & CP_SYNC_FULL) != 0;
 	s->rfc4533 =
 	    mode_is(s, "syncrepl") || (mode_is(s, "auto") && sync_server_has_rfc4533(s->ld));
+	/* An earlier run's code must not pass for this one's (rfc4533_refused). */
+	s->last_lrc = LDAP_SUCCESS;
 	if (s->rfc4533 && !full) {
-		int rc = read_rfc4533(s, b, applied, errmsg);
+		uint64_t before[COUNTERS];
+		memcpy(before, s->count, sizeof(before));
+		int rc = read_rfc4533(s, b, before, applied, errmsg);
 		if (!rfc4533_refused(s, rc))
 			return rc;
 		sync_log(s, SYNC_LOG_INFO, "%s",
 		         _("the directory does not synchronize content (RFC 4533) under this base: "
 		           "using modifyTimestamp"));
-		batch_restart(s, b, errmsg);
+		batch_restart(s, b, before, errmsg);
 		*applied = false;
 		s->rfc4533 = false;
 	}

@@ -4,7 +4,7 @@
  *
  * Reading 200,000 entries costs the process about as much as writing them
  * costs SQLite, and neither has to wait for the other: a reader thread
- * runs the paged searches and turns each entry into a record (libldap's
+ * runs the searches and turns each entry into a record (libldap's
  * decoding, the value checks, the personal tokens) while this thread
  * writes the records read so far - in ONE transaction, as every sync, so
  * that an interrupted sync leaves the ledger as it was.

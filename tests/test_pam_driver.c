@@ -33,6 +33,8 @@
  * $CP_TEST_SYSLOG (or standard error) as "syslog: <message>", so that the
  * tests can read the administrator's side too, and grep it for secrets. */
 #undef _FORTIFY_SOURCE /* this file defines syslog() itself */
+#include "config.h" /* _GNU_SOURCE: setresuid */
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <locale.h>

@@ -123,6 +123,7 @@ static bool feed_stall;          /* before the accounts: a directory that stalls
 static bool stall_released;      /* ... and the writer let the ledger go meanwhile */
 static bool feed_cookies;        /* each kind's read ends with a cookie to keep */
 static int feed_unstreamed = -1; /* this kind's read meets what a stream cannot take */
+static bool feed_sync_state;     /* entries named by a Sync State control's UUID */
 
 static void feed_reset(void)
 {
@@ -136,6 +137,7 @@ static void feed_reset(void)
 	stall_released = false;
 	feed_cookies = false;
 	feed_unstreamed = -1;
+	feed_sync_state = false;
 }
 
 /* Entry n into b, or into the feed after feed_reset. */
@@ -885,7 +887,13 @@ static bool stall_until_released(void)
 
 static int feed_one(const struct sync_sink *to, enum sync_kind kind, const struct fake *f)
 {
-	int rc = to->take(to->ctx, kind, &f->e);
+	struct sync_entry e = f->e;
+	char state_uuid[37];
+	if (feed_sync_state) {
+		snprintf(state_uuid, sizeof(state_uuid), "11111111-2222-4333-8444-%012zu", fed);
+		e.uuid = state_uuid;
+	}
+	int rc = to->take(to->ctx, kind, &e);
 	fed++;
 	feed_stopped = feed_stopped || rc != CP_OK;
 	return rc;
@@ -1152,9 +1160,38 @@ START_TEST(test_streamed_read_fails)
 }
 END_TEST
 
+static int count_rows(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(l->db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A refresh names each entry by the UUID of its Sync State control, not
+ * by an entryUUID attribute (which a server need not send). */
+START_TEST(test_streamed_sync_state_uuid)
+{
+	begin(false);
+	feed_base();
+	feed_sync_state = true;
+	stream_ok();
+	ck_assert_int_gt(fed, 0);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM directory_entries WHERE uuid LIKE '11111111-%'"),
+	    (int)fed);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM directory_entries WHERE uuid NOT LIKE '11111111-%'"),
+	    0);
+}
+END_TEST
+
 /* What a read keeps with the batch (a refresh's cookies) is stored with
- * its records; a read that a stream cannot take is rolled back whole, for
- * the caller to read it the other way (sync_run.c). */
+ * its records, on commit only; the code a read ends with that a stream
+ * cannot take (SYNC_UNSTREAMED) comes back as it is, with everything
+ * rolled back, for the caller to read it the other way (sync_run.c). */
 static char *stored_state(const char *key)
 {
 	char *v = NULL;
@@ -1252,6 +1289,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_streamed_stall);
 	tcase_add_test(tc, test_streamed_read_fails);
 	tcase_add_test(tc, test_streamed_state);
+	tcase_add_test(tc, test_streamed_sync_state_uuid);
 	tcase_add_test(tc, test_streamed_writer_fails);
 	suite_add_tcase(su, tc);
 	return su;
