@@ -93,6 +93,8 @@ enum key_id {
 	K_MAP_GROUP_NAME,
 	K_MAP_GROUP_MEMBER,
 	K_MAP_GROUP_SCOPE,
+	K_MAP_ENTRY_UUID,
+	K_MAP_MODIFIED,
 	K_COUNT
 };
 
@@ -313,6 +315,10 @@ static const struct key_def key_defs[K_COUNT] = {
 	[K_MAP_GROUP_NAME] = MAP_KEY(group_name, "cn"),
 	[K_MAP_GROUP_MEMBER] = MAP_KEY(group_member, "member"),
 	[K_MAP_GROUP_SCOPE] = MAP_KEY(group_scope, "credpolicyScope"),
+	/* What names each entry and when it last changed: RFC 4530 and
+	 * 4512's; Active Directory's objectGUID and whenChanged. */
+	[K_MAP_ENTRY_UUID] = MAP_KEY(entry_uuid, "entryUUID"),
+	[K_MAP_MODIFIED] = MAP_KEY(modified, "modifyTimestamp"),
 };
 /* clang-format on */
 

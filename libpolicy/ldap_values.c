@@ -180,23 +180,79 @@ enum ldv_problem ldv_time(const char *s, size_t len, bool allow_zero, int64_t *o
 	return *out >= 0 ? LDV_OK : LDV_RANGE;
 }
 
+static bool all_digits(const char *s, size_t len)
+{
+	for (size_t k = 0; k < len; k++) /* s is not NUL-terminated */
+		if (s[k] < '0' || s[k] > '9')
+			return false;
+	return len > 0;
+}
+
+/* s (not NUL-terminated) is "0", "00"...: AD's "never" or "must change". */
+static bool all_zeros(const char *s, size_t len)
+{
+	for (size_t k = 0; k < len; k++)
+		if (s[k] != '0')
+			return false;
+	return len > 0;
+}
+
+/* 1601-01-01 to 1970-01-01, and 9999-12-31T23:59:59Z, in seconds. */
+#define FILETIME_EPOCH 11644473600LL
+#define UNIX_TIME_MAX  253402300799LL
+
+/* Active Directory's Integer8 times: 100 ns since 1601-01-01 (up to 19
+ * digits). 0 is *out 0: "never" (lockoutTime) or "must change"
+ * (pwdLastSet), as the caller says. */
+static enum ldv_problem filetime(const char *s, size_t len, int64_t *out)
+{
+	if (len > 19)
+		return LDV_RANGE;
+	uint64_t v = 0;
+	for (size_t k = 0; k < len; k++)
+		v = v * 10 + (uint64_t)(s[k] - '0');
+	if (v == 0) {
+		*out = 0;
+		return LDV_OK;
+	}
+	int64_t t = (int64_t)(v / 10000000u) - FILETIME_EPOCH;
+	if (t < 0 || t > UNIX_TIME_MAX)
+		return LDV_RANGE;
+	*out = t;
+	return LDV_OK;
+}
+
 enum ldv_problem ldv_last_change(const char *s, size_t len, int64_t *out, bool *zero_days)
 {
 	*zero_days = false;
+	if (!all_digits(s, len))
+		return ldv_time(s, len, false, out);
+	/* shadowLastChange: up to 7 digits (9999999 days is far beyond 9999);
+	 * pwdLastSet: 11 digits and more (1601 + 100 s). Between: neither. */
+	if (len >= 11) {
+		enum ldv_problem p = filetime(s, len, out);
+		*zero_days = p == LDV_OK && all_zeros(s, len); /* not 1970-01-01 */
+		return p;
+	}
+	if (len > 7)
+		return LDV_SYNTAX;
 	size_t i = 0;
 	int days = 0;
-	/* shadowLastChange: up to 7 digits (9999999 days is far beyond 9999). */
-	bool all_digits = len > 0 && len <= 7;
-	for (size_t k = 0; all_digits && k < len; k++) /* s is not NUL-terminated */
-		all_digits = s[k] >= '0' && s[k] <= '9';
-	if (all_digits) {
-		if (!digits(s, len, &i, (unsigned)len, &days))
-			return LDV_SYNTAX;
-		*zero_days = days == 0;
-		*out = (int64_t)days * 86400;
-		return days <= 2932896 ? LDV_OK : LDV_RANGE; /* 9999-12-31 */
-	}
-	return ldv_time(s, len, false, out);
+	if (!digits(s, len, &i, (unsigned)len, &days))
+		return LDV_SYNTAX;
+	*zero_days = days == 0;
+	*out = (int64_t)days * 86400;
+	return days <= 2932896 ? LDV_OK : LDV_RANGE; /* 9999-12-31 */
+}
+
+enum ldv_problem ldv_locked(const char *s, size_t len, bool *locked)
+{
+	int64_t t = 0;
+	enum ldv_problem p = all_digits(s, len) ? filetime(s, len, &t) : ldv_time(s, len, true, &t);
+	/* lockoutTime 0: unlocked (AD writes it back to 0, it does not remove
+	 * it); any GeneralizedTime, ppolicy's 000001010000Z too: locked. */
+	*locked = p == LDV_OK && !all_zeros(s, len);
+	return p;
 }
 
 static int hexval(char c)
@@ -221,6 +277,40 @@ enum ldv_problem ldv_uuid_text(const char *s, size_t len, char out[37])
 	}
 	out[36] = '\0';
 	return LDV_OK;
+}
+
+/* Active Directory shows a GUID with its first three fields little-endian
+ * (bf967aba-0de6-11d0-a285-00aa003049e2 is ba 7a 96 bf e6 0d d0 11 a2 85
+ * ...): where each text octet comes from. The map is its own inverse. */
+static const unsigned char guid_order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+
+enum ldv_problem ldv_guid(const char *s, size_t len, char out[37])
+{
+	if (len == 0)
+		return LDV_EMPTY;
+	if (len != 16)
+		return LDV_SYNTAX;
+	unsigned char v[16];
+	for (size_t i = 0; i < 16; i++)
+		v[i] = (unsigned char)s[guid_order[i]];
+	ldv_uuid_bytes(v, out);
+	return LDV_OK;
+}
+
+bool ldv_guid_octets(const char *uuid, unsigned char out[16])
+{
+	unsigned char v[16];
+	for (size_t i = 0, o = 0; o < 16; o++) {
+		i += uuid[i] == '-';
+		int hi = hexval(uuid[i]), lo = hi >= 0 ? hexval(uuid[i + 1]) : -1;
+		if (lo < 0)
+			return false;
+		v[o] = (unsigned char)(hi << 4 | lo);
+		i += 2;
+	}
+	for (size_t i = 0; i < 16; i++)
+		out[guid_order[i]] = v[i];
+	return true;
 }
 
 void ldv_uuid_bytes(const unsigned char in[16], char out[37])

@@ -233,9 +233,12 @@ static int apply_deletions(struct cp_sync *s, const struct sync_batch *b, enum s
 {
 	struct gone g = {.b = b, .kind = kind};
 	if (b->complete[kind] && b->uuid_missing[kind])
+		/* TRANSLATORS: the first %s is an attribute (entryUUID), the second
+		 * a kind of entry (person, account, group). */
 		sync_log(s, SYNC_LOG_WARNING,
-		         _("an entry without entryUUID was read: deletions of %s entries are not "
-		           "applied"),
+		         _("an entry without %s was read: deletions of %s entries are not applied"),
+		         s->map.nattrs[SF_ENTRY_UUID] > 0 ? s->map.attrs[SF_ENTRY_UUID][0]
+		                                          : "entryUUID",
 		         sync_kind_names[kind]);
 	int rc = CP_OK;
 	if (b->complete[kind] && !b->uuid_missing[kind]) {

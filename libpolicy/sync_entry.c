@@ -38,6 +38,8 @@ static const char *const field_keys[SF_COUNT] = {
     [SF_GROUP_NAME] = "group_name",
     [SF_GROUP_MEMBER] = "group_member",
     [SF_GROUP_SCOPE] = "group_scope",
+    [SF_ENTRY_UUID] = "entry_uuid",
+    [SF_MODIFIED] = "modified",
 };
 
 /* The fields each kind of entry reads, SF_COUNT-terminated. */
@@ -95,17 +97,35 @@ static bool listed(char **v, size_t n, const char *a)
 
 char **sync_map_request(const struct sync_map *m, enum sync_kind kind)
 {
-	char **v = calloc(SYNC_MAP_ATTRS * 12 + 3, sizeof(*v));
+	static const enum sync_field every_kind[] = {SF_ENTRY_UUID, SF_MODIFIED, SF_COUNT};
+	char **v = calloc(SYNC_MAP_ATTRS * 14 + 1, sizeof(*v));
 	size_t n = 0;
 	if (v == NULL)
 		return NULL;
-	for (const enum sync_field *f = kind_fields[kind]; *f != SF_COUNT; f++)
-		for (size_t i = 0; i < m->nattrs[*f]; i++)
-			if (!listed(v, n, m->attrs[*f][i]))
-				v[n++] = (char *)m->attrs[*f][i];
-	v[n++] = (char *)"entryUUID";
-	v[n++] = (char *)"modifyTimestamp";
+	for (int pass = 0; pass < 2; pass++)
+		for (const enum sync_field *f = pass == 0 ? kind_fields[kind] : every_kind;
+		     *f != SF_COUNT; f++)
+			for (size_t i = 0; i < m->nattrs[*f]; i++)
+				if (!listed(v, n, m->attrs[*f][i]))
+					v[n++] = (char *)m->attrs[*f][i];
 	return v;
+}
+
+char *sync_uuid_assertions(const struct sync_map *m, const char uuid[37])
+{
+	char *all = strdup("");
+	for (size_t i = 0; all != NULL && i < m->nattrs[SF_ENTRY_UUID]; i++) {
+		const char *a = m->attrs[SF_ENTRY_UUID][i];
+		char value[16 * 3 + 1] = "";
+		unsigned char o[16];
+		if (name_eq(a, strlen(a), "objectGUID") && ldv_guid_octets(uuid, o))
+			for (size_t k = 0; k < 16; k++) /* RFC 4515 escapes, as AD wants them */
+				snprintf(value + 3 * k, 4, "\\%02x", o[k]);
+		char *next = cp_asprintf("%s(%s=%s)", all, a, *value != '\0' ? value : uuid);
+		free(all);
+		all = next;
+	}
+	return all;
 }
 
 /* ------------------------------------------------------------ reading an entry */
@@ -443,14 +463,13 @@ static int account_times(struct parse *ps)
 	struct sync_account *a = &ps->r->a;
 	const struct berval *v = NULL;
 	const char *name = NULL;
-	int64_t when = 0;
-	bool zero = false;
+	bool zero = false, locked = false;
 	int rc = raw_field(ps, SF_LOCKED, &v, &name);
 	enum ldv_problem p =
-	    rc == CP_OK && v != NULL ? ldv_time(v->bv_val, v->bv_len, true, &when) : LDV_OK;
+	    rc == CP_OK && v != NULL ? ldv_locked(v->bv_val, v->bv_len, &locked) : LDV_OK;
 	if (p != LDV_OK)
 		return refuse_value(ps, name, p);
-	a->locked = rc == CP_OK && v != NULL;
+	a->locked = locked;
 	if (rc == CP_OK)
 		rc = raw_field(ps, SF_LAST_CHANGE, &v, &name);
 	p = rc == CP_OK && v != NULL ? ldv_last_change(v->bv_val, v->bv_len, &a->last_change, &zero)
@@ -528,21 +547,34 @@ static int parse_group(struct parse *ps)
 
 /* ------------------------------------------------------------ the entry */
 
+/* The entry's UUID: a Sync State control's, else its entry_uuid
+ * attribute's (RFC 4530 text, or Active Directory's 16 octets). */
+static enum ldv_problem entry_uuid(struct parse *ps, const char *uuid, const char **name,
+                                   bool *missing)
+{
+	const struct sync_attr *a = field(ps, SF_ENTRY_UUID, name);
+	*missing = uuid == NULL && a == NULL;
+	if (uuid != NULL) {
+		snprintf(ps->r->uuid, sizeof(ps->r->uuid), "%s", uuid);
+		return LDV_OK;
+	}
+	if (a == NULL)
+		return LDV_EMPTY;
+	const struct berval *v = &a->vals[0];
+	return v->bv_len == 16 ? ldv_guid(v->bv_val, v->bv_len, ps->r->uuid)
+	                       : ldv_uuid_text(v->bv_val, v->bv_len, ps->r->uuid);
+}
+
 static int entry_identity(struct parse *ps, const char *uuid)
 {
 	struct sync_rec *r = ps->r;
-	const struct sync_attr *a = find_attr(ps->e, "entryUUID");
-	enum ldv_problem p = LDV_EMPTY;
-	if (uuid != NULL) {
-		snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
-		p = LDV_OK;
-	} else if (a != NULL) {
-		p = ldv_uuid_text(a->vals[0].bv_val, a->vals[0].bv_len, r->uuid);
-	}
+	const char *name = NULL;
+	bool missing = false;
+	enum ldv_problem p = entry_uuid(ps, uuid, &name, &missing);
 	if (p != LDV_OK)
-		return a != NULL ? refuse_value(ps, "entryUUID", p)
-		                 : refuse(ps, "entryUUID", _("the attribute is missing"));
-	a = find_attr(ps->e, "modifyTimestamp");
+		return missing ? refuse(ps, name, _("the attribute is missing"))
+		               : refuse_value(ps, name, p);
+	const struct sync_attr *a = field(ps, SF_MODIFIED, &name);
 	if (a == NULL ||
 	    ldv_time(a->vals[0].bv_val, a->vals[0].bv_len, false, &r->modified) != LDV_OK)
 		r->modified = 0; /* operational, written by the server: used only when valid */

@@ -63,12 +63,21 @@ enum ldv_problem ldv_bool(const char *s, size_t len, bool *out);
  * to 9999; ppolicy's "000001010000Z" (locked with no automatic unlock) is
  * accepted with *out 0 when allow_zero. */
 enum ldv_problem ldv_time(const char *s, size_t len, bool allow_zero, int64_t *out);
-/* A last password change: a GeneralizedTime, or whole days since
- * 1970-01-01 as shadowLastChange (0 there means "must change", *zero_days
- * set). */
+/* A last password change: a GeneralizedTime; whole days since 1970-01-01
+ * as shadowLastChange (up to 7 digits); or Active Directory's pwdLastSet,
+ * 100 ns since 1601-01-01 (11 digits and more). 0 in either means "must
+ * change": *zero_days set. */
 enum ldv_problem ldv_last_change(const char *s, size_t len, int64_t *out, bool *zero_days);
+/* A lock: ppolicy's pwdAccountLockedTime (a GeneralizedTime, locked) or
+ * Active Directory's lockoutTime (100 ns since 1601; 0 is unlocked). */
+enum ldv_problem ldv_locked(const char *s, size_t len, bool *locked);
 /* entryUUID text (RFC 4530: 8-4-4-4-12 hex digits) to lower case in out. */
 enum ldv_problem ldv_uuid_text(const char *s, size_t len, char out[37]);
+/* Active Directory's objectGUID (16 octets) to the text AD shows. */
+enum ldv_problem ldv_guid(const char *s, size_t len, char out[37]);
+/* The inverse: the octets of objectGUID for text that ldv_guid made (or
+ * ldv_uuid_text checked); false if it is not such text. */
+bool ldv_guid_octets(const char *uuid, unsigned char out[16]);
 /* The 16 octets of a Sync State control's UUID to text. */
 void ldv_uuid_bytes(const unsigned char in[16], char out[37]);
 /* A DN as a comparison key (libldap's LDAPv3 form, ASCII lower case), so
@@ -119,6 +128,8 @@ enum sync_field {
 	SF_GROUP_NAME,
 	SF_GROUP_MEMBER,
 	SF_GROUP_SCOPE,
+	SF_ENTRY_UUID, /* every kind: what names the entry, and its last change */
+	SF_MODIFIED,
 	SF_COUNT
 };
 
@@ -137,9 +148,15 @@ void sync_map_free(struct sync_map *m);
 enum sync_kind { SK_PERSON, SK_ACCOUNT, SK_GROUP, SK_COUNT };
 extern const char *const sync_kind_names[SK_COUNT]; /* "person", "account", "group" */
 
-/* The attributes a search of kind requests: the mapped ones, entryUUID
- * and modifyTimestamp. A NULL-terminated array into m; free() it. */
+/* The attributes a search of kind requests: the mapped ones, with the
+ * entry's UUID and modification time ([ldap_map] entry_uuid, modified:
+ * entryUUID and modifyTimestamp). A NULL-terminated array into m; free()
+ * it. */
 char **sync_map_request(const struct sync_map *m, enum sync_kind kind);
+/* "(attr=value)" for each entry_uuid attribute of m, for the entry named
+ * uuid (objectGUID as its 16 octets), to go inside an OR; malloc'ed, NULL
+ * when out of memory. */
+char *sync_uuid_assertions(const struct sync_map *m, const char uuid[37]);
 
 /* One directory entry as read: values point into the message (not
  * NUL-terminated). */

@@ -44,9 +44,11 @@ static int read_chunk(struct cp_sync *s, struct sync_batch *b, enum sync_kind ki
 		size_t k = strcspn(*list, " ");
 		char uuid[37];
 		/* Only what ldv_uuid_text accepts goes into the filter. */
-		char *next = ldv_uuid_text(*list, k, uuid) == LDV_OK
-		                 ? cp_asprintf("%s(entryUUID=%s)", any, uuid)
-		                 : strdup(any);
+		char *one = ldv_uuid_text(*list, k, uuid) == LDV_OK
+		                ? sync_uuid_assertions(&s->map, uuid)
+		                : strdup("");
+		char *next = one != NULL ? cp_asprintf("%s%s", any, one) : NULL;
+		free(one);
 		free(any);
 		any = next;
 		*list += k;

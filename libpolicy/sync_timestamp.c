@@ -61,15 +61,25 @@ static int same_spec(struct cp_sync *s, enum sync_kind kind, char **spec, bool *
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
 }
 
-/* "(modifyTimestamp>=YYYYMMDDHHMMSSZ)" */
-static char *since_filter(int64_t t)
+/* "(modifyTimestamp>=YYYYMMDDHHMMSSZ)", or an OR of such assertions when
+ * [ldap_map] modified names several attributes. */
+static char *since_filter(const struct sync_map *m, int64_t t)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
 	char buf[32];
 	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, sizeof(buf), "%Y%m%d%H%M%SZ", &tm) == 0)
 		return NULL;
-	return cp_asprintf("(modifyTimestamp>=%s)", buf);
+	char *all = strdup("");
+	for (size_t i = 0; all != NULL && i < m->nattrs[SF_MODIFIED]; i++) {
+		char *next = cp_asprintf("%s(%s>=%s)", all, m->attrs[SF_MODIFIED][i], buf);
+		free(all);
+		all = next;
+	}
+	char *filter = all != NULL && m->nattrs[SF_MODIFIED] > 1 ? cp_asprintf("(|%s)", all) : all;
+	if (filter != all)
+		free(all);
+	return filter;
 }
 
 /* The new mark of kind: the newest modification read, less the margin;
@@ -92,7 +102,7 @@ static int read_kind(struct cp_sync *s, struct sync_batch *b, enum sync_kind kin
 	key_of(kind, "hwm", key);
 	int64_t old = state_int(s, key), started = (int64_t)time(NULL);
 	int rc = same_spec(s, kind, &spec, &same, errmsg);
-	if (rc == CP_OK && !full && same && old > 0 && (extra = since_filter(old)) == NULL)
+	if (rc == CP_OK && !full && same && old > 0 && (extra = since_filter(&s->map, old)) == NULL)
 		rc = CP_ERR_NOMEM;
 	if (rc == CP_OK)
 		rc = sync_read_kind_paged(s, b, kind, extra, errmsg);

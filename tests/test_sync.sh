@@ -581,6 +581,125 @@ expect_py 'assert d["mode"] == "full" and d["removed"] == 1, d' "$tmp/out" \
 printf 'sync_mode = syncrepl\n' >>"$TCONF"
 "$CP" sync --config "$TCONF" >/dev/null 2>"$tmp/err"
 expect_status 2 $? "sync_mode = syncrepl against a server without it"
+
+# ---- an Active Directory shape: objectGUID, whenChanged, pwdLastSet, lockoutTime ----
+# (no RFC 4533, like AD; tests/ldap/ad-shaped.ldif gives slapd AD's attributes)
+guid() { # the 16 octets of a GUID, base64 for LDIF: N, then 01 02 ... 0f
+	python3 -c 'import base64, sys; print(base64.b64encode(bytes([int(sys.argv[1])] + list(range(1, 16)))).decode())' "$1"
+}
+ADCONF="$tmp/ad.conf"
+sed -e "s|^path = .*|path = $tmp/ad-ledger.db|" -e "s|ou=people,|ou=adpeople,|" \
+	-e "s|ou=accounts,|ou=adaccounts,|" -e "s|ou=groups,|ou=adgroups,|" "$TCONF" |
+	grep -v '^sync_mode' >"$ADCONF"
+cat >>"$ADCONF" <<EOF
+account_filter = (sAMAccountName=*)
+[ldap_map]
+entry_uuid = objectGUID
+modified = whenChanged
+account_name = sAMAccountName
+last_change = pwdLastSet
+locked = lockoutTime
+EOF
+"$FIX" modify "$T" - >/dev/null 2>"$tmp/err" <<EOF
+dn: ou=adpeople,$BASE
+changetype: add
+objectClass: organizationalUnit
+ou: adpeople
+
+dn: ou=adaccounts,$BASE
+changetype: add
+objectClass: organizationalUnit
+ou: adaccounts
+
+dn: ou=adgroups,$BASE
+changetype: add
+objectClass: organizationalUnit
+ou: adgroups
+
+dn: cn=Liu Yang,ou=adpeople,$BASE
+changetype: add
+objectClass: inetOrgPerson
+objectClass: credpolicyTestAD
+cn: Liu Yang
+sn: Liu
+employeeNumber: E70001
+objectGUID:: $(guid 1)
+whenChanged: 20260101000000.0Z
+
+dn: cn=liuy,ou=adaccounts,$BASE
+changetype: add
+objectClass: organizationalRole
+objectClass: credpolicyAccount
+objectClass: credpolicyTestAD
+cn: liuy
+sAMAccountName: liuy
+credpolicyOwner: E70001
+objectGUID:: $(guid 2)
+pwdLastSet: 0
+lockoutTime: 0
+whenChanged: 20260101000000.0Z
+
+dn: cn=wangf,ou=adaccounts,$BASE
+changetype: add
+objectClass: organizationalRole
+objectClass: credpolicyAccount
+objectClass: credpolicyTestAD
+cn: wangf
+sAMAccountName: wangf
+credpolicyOwner: E70001
+objectGUID:: $(guid 3)
+pwdLastSet: 134353170000000000
+lockoutTime: 134353170000000000
+whenChanged: 20260101000000.0Z
+
+dn: cn=orphan,ou=adaccounts,$BASE
+changetype: add
+objectClass: organizationalRole
+objectClass: credpolicyAccount
+objectClass: credpolicyTestAD
+cn: orphan
+sAMAccountName: orphan
+credpolicyOwner: E70009
+objectGUID:: $(guid 4)
+whenChanged: 20250101000000.0Z
+
+dn: cn=staff,ou=adgroups,$BASE
+changetype: add
+objectClass: groupOfNames
+objectClass: credpolicyTestAD
+cn: staff
+member: cn=Liu Yang,ou=adpeople,$BASE
+objectGUID:: $(guid 5)
+whenChanged: 20260101000000.0Z
+EOF
+expect_status 0 $? "AD-shaped entries loaded"
+"$CP" ledger init --config "$ADCONF" >/dev/null 2>&1
+"$CP" sync --config "$ADCONF" --json >"$tmp/out" 2>"$tmp/err"
+expect_py 'assert d["mode"] == "full" and d["added"] == 4 and d["errors"] == 1, d' "$tmp/out" \
+	"AD shape: a person, two accounts and a group by objectGUID; the unknown owner refused"
+"$CP" status --config "$ADCONF" --json liuy >"$tmp/out" 2>/dev/null
+expect_py 'assert d["state"] == "must_change", d' "$tmp/out" "pwdLastSet 0: must change"
+"$CP" status --config "$ADCONF" --json wangf >"$tmp/out" 2>/dev/null
+expect_py 'assert d["state"] == "locked", d' "$tmp/out" "lockoutTime set: locked"
+# The owner appears; the refused account is older than the whenChanged
+# mark, so only reading it again by its objectGUID (octets in the filter)
+# can bring it in.
+"$FIX" modify "$T" - >/dev/null 2>"$tmp/err" <<EOF
+dn: cn=Wang Fang,ou=adpeople,$BASE
+changetype: add
+objectClass: inetOrgPerson
+objectClass: credpolicyTestAD
+cn: Wang Fang
+sn: Wang
+employeeNumber: E70009
+objectGUID:: $(guid 6)
+whenChanged: 20260601000000.0Z
+EOF
+"$CP" sync --config "$ADCONF" --json >"$tmp/out" 2>"$tmp/err"
+expect_py 'assert d["mode"] == "timestamp" and d["added"] == 2 and d["errors"] == 0, d' \
+	"$tmp/out" "AD shape: whenChanged since the mark, and the refused account read again by objectGUID"
+"$CP" status --config "$ADCONF" orphan >/dev/null 2>&1
+[ $? -ne 2 ] && ok "the account is in the ledger now" || fail "orphan not applied"
 "$FIX" stop "$T" >/dev/null 2>&1
 
 # ---- the connection interface (ldap_conn.h), as the offboarding uses it ----

@@ -148,6 +148,34 @@ START_TEST(test_last_change)
 	ck_assert_int_ne(ldv_last_change(V("-1"), &t, &zero), LDV_OK);
 	ck_assert_int_ne(ldv_last_change(V("12345678"), &t, &zero), LDV_OK);
 	ck_assert_int_ne(ldv_last_change(V("9999999"), &t, &zero), LDV_OK);
+	/* Active Directory's pwdLastSet: 100 ns since 1601; 0 is "must change
+	 * at the next logon" too. */
+	ck_assert_int_eq(ldv_last_change(V("134353170000000000"), &t, &zero), LDV_OK);
+	ck_assert_int_eq(t, 1790843400);
+	ck_assert(!zero);
+	ck_assert_int_eq(ldv_last_change(V("116444736000000000"), &t, &zero), LDV_OK);
+	ck_assert_int_eq(t, 0); /* 1970-01-01: a time, not "must change" */
+	ck_assert(!zero);
+	ck_assert_int_eq(ldv_last_change(V("12345678901"), &t, &zero), LDV_RANGE); /* 1601 */
+	ck_assert_int_eq(ldv_last_change(V("99999999999999999999"), &t, &zero), LDV_RANGE);
+	ck_assert_int_eq(ldv_last_change(V("9223372036854775807"), &t, &zero), LDV_RANGE);
+}
+END_TEST
+
+START_TEST(test_locked)
+{
+	bool locked = false;
+	ck_assert_int_eq(ldv_locked(V("20261001083000Z"), &locked), LDV_OK);
+	ck_assert(locked);
+	ck_assert_int_eq(ldv_locked(V("000001010000Z"), &locked), LDV_OK); /* ppolicy: for good */
+	ck_assert(locked);
+	ck_assert_int_eq(ldv_locked(V("134353170000000000"), &locked), LDV_OK); /* lockoutTime */
+	ck_assert(locked);
+	ck_assert_int_eq(ldv_locked(V("0"), &locked), LDV_OK); /* AD: unlocked */
+	ck_assert(!locked);
+	ck_assert_int_eq(ldv_locked(V("yes"), &locked), LDV_SYNTAX);
+	ck_assert_int_eq(ldv_locked(V("12345"), &locked), LDV_RANGE);
+	ck_assert(!locked);
 }
 END_TEST
 
@@ -166,6 +194,25 @@ START_TEST(test_uuid)
 	                               0x96, 0x9c, 0xa5, 0x32, 0x9b, 0xb0, 0x97, 0xf3};
 	ldv_uuid_bytes(raw, out);
 	ck_assert_str_eq(out, "f5657b0a-7d0b-1041-969c-a5329bb097f3");
+}
+END_TEST
+
+/* objectGUID: the schemaIDGUID of AD's user class, as AD shows it. */
+#define GUID_RAW  "\xba\x7a\x96\xbf\xe6\x0d\xd0\x11\xa2\x85\x00\xaa\x00\x30\x49\xe2"
+#define GUID_TEXT "bf967aba-0de6-11d0-a285-00aa003049e2"
+
+START_TEST(test_guid)
+{
+	char out[37];
+	unsigned char octets[16];
+	ck_assert_int_eq(ldv_guid(V(GUID_RAW), out), LDV_OK);
+	ck_assert_str_eq(out, GUID_TEXT);
+	ck_assert(ldv_guid_octets(out, octets));
+	ck_assert(memcmp(octets, GUID_RAW, 16) == 0);
+	ck_assert_int_eq(ldv_guid(GUID_RAW, 15, out), LDV_SYNTAX);
+	ck_assert_int_eq(ldv_guid("", 0, out), LDV_EMPTY);
+	ck_assert(!ldv_guid_octets("bf967aba-0de6", octets));
+	ck_assert(!ldv_guid_octets("zf967aba-0de6-11d0-a285-00aa003049e2", octets));
 }
 END_TEST
 
@@ -572,15 +619,15 @@ START_TEST(test_entry_truncated_ber)
 	return; /* another libldap: its private message layout is unknown */
 #endif
 	static const unsigned char good[] = {
-	    0x64, 0x15,                                    /* SearchResultEntry */
-	    0x04, 0x05, 'u', 'i', 'd', '=', 'a',           /* objectName */
-	    0x30, 0x0c,                                    /* attributes */
+	    0x64, 0x15,                            /* SearchResultEntry */
+	    0x04, 0x05, 'u',  'i',  'd', '=', 'a', /* objectName */
+	    0x30, 0x0c,                            /* attributes */
 	    0x30, 0x0a, 0x04, 0x03, 'u', 'i', 'd', 0x31, 0x03, 0x04, 0x01, 'a' /* uid: a */
 	};
 	static const unsigned char bad[] = {
-	    0x64, 0x1d, 0x04, 0x05, 'u', 'i', 'd', '=', 'a', 0x30, 0x14, 0x30, 0x0a, 0x04, 0x03,
-	    'u',  'i',  'd',  0x31, 0x03, 0x04, 0x01, 'a',
-	    0x30, 0x7f, 0x04, 0x04, 'p',  'w',  'd',  'A' /* claims 127 bytes, has 6 */
+	    0x64, 0x1d, 0x04, 0x05, 'u',  'i', 'd', '=',  'a',  0x30, 0x14,
+	    0x30, 0x0a, 0x04, 0x03, 'u',  'i', 'd', 0x31, 0x03, 0x04, 0x01,
+	    'a',  0x30, 0x7f, 0x04, 0x04, 'p', 'w', 'd',  'A' /* claims 127 bytes, has 6 */
 	};
 	struct sync_entry e;
 	ck_assert_int_eq(read_raw_entry(good, sizeof(good), &e), CP_OK);
@@ -591,16 +638,31 @@ START_TEST(test_entry_truncated_ber)
 }
 END_TEST
 
+/* The [ldap_map] of configuration text into *m; the configuration. */
+static cp_config *map_from(const char *text, struct sync_map *m)
+{
+	cp_config *c = NULL;
+	ck_assert_int_eq(cp_config_load_buffer(text, strlen(text), "t", &c, NULL), CP_OK);
+	ck_assert_int_eq(sync_map_init(m, c), CP_OK);
+	return c;
+}
+
+static size_t count_attrs(char **req)
+{
+	size_t n = 0;
+	while (req[n] != NULL)
+		n++;
+	return n;
+}
+
 /* A map from the configuration: first present wins, any number of
  * attributes, names compared without case. */
 START_TEST(test_custom_map)
 {
-	const char *text = "[ldap_map]\nemployee_id = employeeID employeeNumber\n"
-	                   "account_name = sAMAccountName uid\n";
-	cp_config *c = NULL;
 	struct sync_map m;
-	ck_assert_int_eq(cp_config_load_buffer(text, strlen(text), "t", &c, NULL), CP_OK);
-	ck_assert_int_eq(sync_map_init(&m, c), CP_OK);
+	cp_config *c = map_from("[ldap_map]\nemployee_id = employeeID employeeNumber\n"
+	                        "account_name = sAMAccountName uid\n",
+	                        &m);
 	struct fake f;
 	struct sync_rec r;
 	char *problem = NULL;
@@ -612,14 +674,62 @@ START_TEST(test_custom_map)
 	char **req = sync_map_request(&m, SK_ACCOUNT);
 	ck_assert_str_eq(req[0], "sAMAccountName");
 	ck_assert_str_eq(req[1], "uid");
-	size_t n = 0;
-	while (req[n] != NULL)
-		n++;
+	size_t n = count_attrs(req);
 	ck_assert_str_eq(req[n - 2], "entryUUID");
 	ck_assert_str_eq(req[n - 1], "modifyTimestamp");
 	free(req);
 	sync_map_free(&m);
 	cp_config_free(c);
+}
+END_TEST
+
+/* An Active Directory mapping: objectGUID names the entry, whenChanged
+ * dates it, pwdLastSet and lockoutTime are Integer8 times. */
+START_TEST(test_ad_map)
+{
+	struct sync_map m;
+	cp_config *c = map_from("[ldap_map]\nentry_uuid = objectGUID\nmodified = whenChanged\n"
+	                        "account_name = sAMAccountName\nlast_change = pwdLastSet\n"
+	                        "locked = lockoutTime\n",
+	                        &m);
+	struct fake f;
+	struct sync_rec r;
+	char *problem = NULL;
+	fake_init(&f, "CN=Liu Yang,OU=Staff,DC=example,DC=gov,DC=cn", "objectGUID", "x", NULL,
+	          "whenChanged", "20261001083000.0Z", NULL, "sAMAccountName", "liuy", NULL,
+	          "pwdLastSet", "0", NULL, "lockoutTime", "0", NULL, "credpolicyOwner", "E10020",
+	          NULL, NULL);
+	f.vals[0][0].bv_val = (char *)GUID_RAW; /* binary, NULs inside */
+	f.vals[0][0].bv_len = 16;
+	ck_assert_int_eq(sync_entry_parse(&m, c, SK_ACCOUNT, &f.e, NULL, &r, &problem), CP_OK);
+	ck_assert_str_eq(r.uuid, GUID_TEXT);
+	ck_assert_int_eq(r.modified, 1790843400);
+	ck_assert(r.a.reset);   /* pwdLastSet 0 */
+	ck_assert(!r.a.locked); /* lockoutTime 0 */
+	sync_rec_clear(&r);
+	/* Read again by its GUID (sync_retry.c): the octets, escaped. */
+	char *a = sync_uuid_assertions(&m, GUID_TEXT);
+	ck_assert_str_eq(a, "(objectGUID=\\ba\\7a\\96\\bf\\e6\\0d\\d0\\11\\a2\\85\\00\\aa"
+	                    "\\00\\30\\49\\e2)");
+	free(a);
+	char **req = sync_map_request(&m, SK_PERSON);
+	size_t n = count_attrs(req);
+	ck_assert_str_eq(req[n - 2], "objectGUID");
+	ck_assert_str_eq(req[n - 1], "whenChanged");
+	free(req);
+	/* No objectGUID: refused, naming the attribute. */
+	fake_init(&f, "CN=x,DC=example", "sAMAccountName", "x", NULL, NULL);
+	ck_assert_int_eq(sync_entry_parse(&m, c, SK_ACCOUNT, &f.e, NULL, &r, &problem),
+	                 CP_ERR_INVAL);
+	ck_assert_ptr_nonnull(strstr(problem, "objectGUID"));
+	free(problem);
+	sync_rec_clear(&r);
+	sync_map_free(&m);
+	cp_config_free(c);
+	/* The default map asks for entryUUID as RFC 4530 text. */
+	a = sync_uuid_assertions(&map, UUID1);
+	ck_assert_str_eq(a, "(entryUUID=" UUID1 ")");
+	free(a);
 }
 END_TEST
 
@@ -633,7 +743,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_time);
 	tcase_add_test(tc, test_time_bad);
 	tcase_add_test(tc, test_last_change);
+	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_uuid);
+	tcase_add_test(tc, test_guid);
 	tcase_add_test(tc, test_dn_key);
 	tcase_add_test(tc, test_printable);
 	tcase_add_test(tc, test_strmap);
@@ -650,6 +762,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_group);
 	tcase_add_test(tc, test_uuid_from_control);
 	tcase_add_test(tc, test_custom_map);
+	tcase_add_test(tc, test_ad_map);
 	tcase_add_test(tc, test_entry_truncated_ber);
 	suite_add_tcase(s, tc);
 	return s;

@@ -45,6 +45,13 @@ static void check_values(const char *s, size_t n)
 	if (ldv_uuid_text(s, n, uuid) == LDV_OK &&
 	    (strlen(uuid) != 36 || strspn(uuid, "0123456789abcdef-") != 36))
 		abort();
+	if (ldv_locked(s, n, &b) != LDV_OK && b)
+		abort();
+	/* A GUID's text goes back to the same 16 octets. */
+	unsigned char octets[16];
+	if (ldv_guid(s, n, uuid) == LDV_OK &&
+	    (!ldv_guid_octets(uuid, octets) || memcmp(octets, s, 16) != 0))
+		abort();
 	char *p = ldv_printable(s, n);
 	check_printable(p);
 	free(p);

@@ -125,6 +125,7 @@ include: file:///etc/ldap/schema/cosine.ldif
 include: file:///etc/ldap/schema/nis.ldif
 include: file:///etc/ldap/schema/inetorgperson.ldif
 include: file://$srcdir/examples/ldap/credpolicy.ldif
+include: file://$srcdir/tests/ldap/ad-shaped.ldif
 
 dn: olcDatabase={-1}frontend,cn=config
 objectClass: olcDatabaseConfig
