@@ -299,6 +299,10 @@ enum ldv_problem ldv_guid(const char *s, size_t len, char out[37])
 
 bool ldv_guid_octets(const char *uuid, unsigned char out[16])
 {
+	char canon[37];
+	if (strnlen(uuid, 37) != 36 || ldv_uuid_text(uuid, 36, canon) != LDV_OK)
+		return false;
+	uuid = canon;
 	unsigned char v[16];
 	for (size_t i = 0, o = 0; o < 16; o++) {
 		i += uuid[i] == '-';

@@ -111,6 +111,18 @@ char **sync_map_request(const struct sync_map *m, enum sync_kind kind)
 	return v;
 }
 
+bool sync_attr_is_guid(const char *a)
+{
+	size_t n = strcspn(a, ";"); /* options, as in objectGUID;binary */
+	return name_eq(a, n, "objectGUID") || name_eq(a, n, "1.2.840.113556.1.4.2");
+}
+
+bool sync_map_entry_uuid(const struct sync_map *m)
+{
+	const char *a = m->nattrs[SF_ENTRY_UUID] == 1 ? m->attrs[SF_ENTRY_UUID][0] : "";
+	return name_eq(a, strlen(a), "entryUUID");
+}
+
 char *sync_uuid_assertions(const struct sync_map *m, const char uuid[37])
 {
 	char *all = strdup("");
@@ -118,7 +130,7 @@ char *sync_uuid_assertions(const struct sync_map *m, const char uuid[37])
 		const char *a = m->attrs[SF_ENTRY_UUID][i];
 		char value[16 * 3 + 1] = "";
 		unsigned char o[16];
-		if (name_eq(a, strlen(a), "objectGUID") && ldv_guid_octets(uuid, o))
+		if (sync_attr_is_guid(a) && ldv_guid_octets(uuid, o))
 			for (size_t k = 0; k < 16; k++) /* RFC 4515 escapes, as AD wants them */
 				snprintf(value + 3 * k, 4, "\\%02x", o[k]);
 		char *next = cp_asprintf("%s(%s=%s)", all, a, *value != '\0' ? value : uuid);
@@ -509,10 +521,32 @@ static int parse_account(struct parse *ps)
 
 /* ------------------------------------------------------------ groups */
 
+/* Whether the entry has attribute a with a range option ("member;range=
+ * 0-1499"): Active Directory sends a large group's members in ranges and
+ * expects more searches for the rest. */
+static bool ranged(const struct sync_entry *e, const char *a)
+{
+	size_t n = strlen(a);
+	for (size_t i = 0; i < e->nattrs; i++) {
+		const struct berval *an = &e->attrs[i].name;
+		if (an->bv_len > n + 7 && name_eq(an->bv_val, n, a) &&
+		    name_eq(an->bv_val + n, 7, ";range="))
+			return true;
+	}
+	return false;
+}
+
 static int group_members(struct parse *ps)
 {
 	struct sync_group *g = &ps->r->g;
 	const char *name = NULL;
+	/* Reading only the first range would drop the others' memberships. */
+	for (size_t i = 0; i < ps->m->nattrs[SF_GROUP_MEMBER]; i++)
+		if (ranged(ps->e, ps->m->attrs[SF_GROUP_MEMBER][i]))
+			return refuse(
+			    ps, ps->m->attrs[SF_GROUP_MEMBER][i],
+			    _("the directory sent the members in ranges (a group larger "
+			      "than Active Directory's MaxValRange), which are not read"));
 	const struct sync_attr *a = field(ps, SF_GROUP_MEMBER, &name);
 	if (a == NULL)
 		return CP_OK;
@@ -561,8 +595,8 @@ static enum ldv_problem entry_uuid(struct parse *ps, const char *uuid, const cha
 	if (a == NULL)
 		return LDV_EMPTY;
 	const struct berval *v = &a->vals[0];
-	return v->bv_len == 16 ? ldv_guid(v->bv_val, v->bv_len, ps->r->uuid)
-	                       : ldv_uuid_text(v->bv_val, v->bv_len, ps->r->uuid);
+	return sync_attr_is_guid(*name) ? ldv_guid(v->bv_val, v->bv_len, ps->r->uuid)
+	                                : ldv_uuid_text(v->bv_val, v->bv_len, ps->r->uuid);
 }
 
 static int entry_identity(struct parse *ps, const char *uuid)

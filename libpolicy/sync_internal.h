@@ -157,6 +157,12 @@ char **sync_map_request(const struct sync_map *m, enum sync_kind kind);
  * uuid (objectGUID as its 16 octets), to go inside an OR; malloc'ed, NULL
  * when out of memory. */
 char *sync_uuid_assertions(const struct sync_map *m, const char uuid[37]);
+/* Whether attribute description a is Active Directory's objectGUID (by
+ * name or OID, with any options): 16 octets, not RFC 4530 text. */
+bool sync_attr_is_guid(const char *a);
+/* Whether m names entries by entryUUID alone, as RFC 4533's Sync State
+ * control does: the content synchronization needs it. */
+bool sync_map_entry_uuid(const struct sync_map *m);
 
 /* One directory entry as read: values point into the message (not
  * NUL-terminated). */
@@ -170,7 +176,7 @@ struct sync_entry {
 	size_t dnlen;
 	struct sync_attr *attrs;
 	size_t nattrs;
-	const char *uuid; /* from a Sync State control; NULL: take entryUUID */
+	const char *uuid; /* from a Sync State control; NULL: take entry_uuid's */
 };
 
 struct sync_person {
@@ -204,7 +210,7 @@ struct sync_rec {
 };
 
 /* Turn entry e of kind into *r. uuid: the entry's UUID from a Sync State
- * control, or NULL to take entryUUID. CP_OK; CP_ERR_INVAL when a value is
+ * control, or NULL to take the entry_uuid attribute's. CP_OK; CP_ERR_INVAL when a value is
  * refused, with *problem a translated message naming the DN and the
  * attribute (never a personal value), and r->uuid set when it could be
  * read (so that the entry is known to exist); CP_ERR_NOMEM. */

@@ -7,7 +7,7 @@
  * and the entry would wait for its next change or the next full sync.
  * So the UUIDs of refused entries are kept in sync_state ("retry.KIND",
  * at most RETRY_MAX each), and every incremental batch reads them again by
- * entryUUID: fixed in the directory, or the problem fixed here, they are
+ * their UUID ([ldap_map] entry_uuid, sync_uuid_assertions): fixed in the directory, or the problem fixed here, they are
  * applied; still wrong, they are reported again. A complete read replaces
  * the list with what it refused. */
 #include "sync_internal.h"

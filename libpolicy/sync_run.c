@@ -177,10 +177,19 @@ static bool rfc4533_refused(const cp_sync *s, int rc)
 static int read_directory(cp_sync *s, struct sync_batch *b, bool *applied, char **errmsg)
 {
 	bool full = (s->flags & CP_SYNC_FULL) != 0;
-	s->rfc4533 =
-	    mode_is(s, "syncrepl") || (mode_is(s, "auto") && sync_server_has_rfc4533(s->ld));
 	/* An earlier run's code must not pass for this one's (rfc4533_refused). */
 	s->last_lrc = LDAP_SUCCESS;
+	/* RFC 4533 names entries by entryUUID: under another key (AD's
+	 * objectGUID) its reads and the full ones would not meet. */
+	bool by_entry_uuid = sync_map_entry_uuid(&s->map);
+	if (mode_is(s, "syncrepl") && !by_entry_uuid) {
+		cp_set_errmsg(errmsg, "%s",
+		              _("sync_mode = syncrepl needs [ldap_map] entry_uuid = entryUUID: "
+		                "RFC 4533 names entries by their entryUUID"));
+		return CP_ERR_CONFIG;
+	}
+	s->rfc4533 = by_entry_uuid && (mode_is(s, "syncrepl") ||
+	                               (mode_is(s, "auto") && sync_server_has_rfc4533(s->ld)));
 	if (s->rfc4533 && !full) {
 		uint64_t before[COUNTERS];
 		memcpy(before, s->count, sizeof(before));

@@ -61,14 +61,15 @@ static int same_spec(struct cp_sync *s, enum sync_kind kind, char **spec, bool *
 	return rc == CP_ERR_NOTFOUND ? CP_OK : rc;
 }
 
-/* "(modifyTimestamp>=YYYYMMDDHHMMSSZ)", or an OR of such assertions when
+/* "(modifyTimestamp>=YYYYMMDDHHMMSS.0Z)" (the fraction as Active Directory
+ * documents its filters; RFC 4517 allows it), or an OR of such assertions when
  * [ldap_map] modified names several attributes. */
 static char *since_filter(const struct sync_map *m, int64_t t)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
 	char buf[32];
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, sizeof(buf), "%Y%m%d%H%M%SZ", &tm) == 0)
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, sizeof(buf), "%Y%m%d%H%M%S.0Z", &tm) == 0)
 		return NULL;
 	char *all = strdup("");
 	for (size_t i = 0; all != NULL && i < m->nattrs[SF_MODIFIED]; i++) {

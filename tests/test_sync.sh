@@ -696,10 +696,16 @@ objectGUID:: $(guid 6)
 whenChanged: 20260601000000.0Z
 EOF
 "$CP" sync --config "$ADCONF" --json >"$tmp/out" 2>"$tmp/err"
-expect_py 'assert d["mode"] == "timestamp" and d["added"] == 2 and d["errors"] == 0, d' \
+# 6 entries: the five changed since the mark (whenChanged, not
+# modifyTimestamp, which would give every one), and the orphan again.
+expect_py 'assert d["mode"] == "timestamp" and d["added"] == 2 and d["errors"] == 0 and d["entries"] == 6, d' \
 	"$tmp/out" "AD shape: whenChanged since the mark, and the refused account read again by objectGUID"
 "$CP" status --config "$ADCONF" orphan >/dev/null 2>&1
 [ $? -ne 2 ] && ok "the account is in the ledger now" || fail "orphan not applied"
+sed '/^\[ldap_map\]/i sync_mode = syncrepl' "$ADCONF" >"$tmp/ad-syncrepl.conf"
+"$CP" sync --config "$tmp/ad-syncrepl.conf" >/dev/null 2>"$tmp/err"
+expect_status 2 $? "RFC 4533 with entries named by objectGUID"
+expect_grep "needs \[ldap_map\] entry_uuid = entryUUID" "$tmp/err" "says RFC 4533 needs entryUUID"
 "$FIX" stop "$T" >/dev/null 2>&1
 
 # ---- the connection interface (ldap_conn.h), as the offboarding uses it ----

@@ -213,6 +213,13 @@ START_TEST(test_guid)
 	ck_assert_int_eq(ldv_guid("", 0, out), LDV_EMPTY);
 	ck_assert(!ldv_guid_octets("bf967aba-0de6", octets));
 	ck_assert(!ldv_guid_octets("zf967aba-0de6-11d0-a285-00aa003049e2", octets));
+	ck_assert(!ldv_guid_octets("bf967aba0-de6-11d0-a285-00aa003049e2", octets));
+	ck_assert(!ldv_guid_octets("bf967aba-0de6-11d0-a285-00aa003049e2x", octets));
+	ck_assert(sync_attr_is_guid("objectGUID"));
+	ck_assert(sync_attr_is_guid("OBJECTGUID;binary"));
+	ck_assert(sync_attr_is_guid("1.2.840.113556.1.4.2"));
+	ck_assert(!sync_attr_is_guid("entryUUID"));
+	ck_assert(!sync_attr_is_guid("objectGUIDx"));
 }
 END_TEST
 
@@ -566,6 +573,12 @@ START_TEST(test_group)
 	fake_init(&f, "cn=g,ou=groups,dc=example,dc=gov,dc=cn", "entryUUID", UUID1, NULL, "cn", "g",
 	          NULL, "member", "no equals sign", NULL, NULL);
 	refused(&f, SK_GROUP, "attribute member: a value is not a DN", NULL, true);
+	/* Active Directory's first range of a large group's members: refused,
+	 * not read as the whole group. */
+	fake_init(&f, "cn=big,ou=groups,dc=example,dc=gov,dc=cn", "entryUUID", UUID1, NULL, "cn",
+	          "big", NULL, "member;range=0-1499", "cn=a,dc=example", NULL, NULL);
+	refused(&f, SK_GROUP, "attribute member: the directory sent the members in ranges", NULL,
+	        true);
 }
 END_TEST
 
@@ -717,6 +730,9 @@ START_TEST(test_ad_map)
 	ck_assert_str_eq(req[n - 2], "objectGUID");
 	ck_assert_str_eq(req[n - 1], "whenChanged");
 	free(req);
+	/* Not entryUUID: no RFC 4533 (sync_run.c). */
+	ck_assert(!sync_map_entry_uuid(&m));
+	ck_assert(sync_map_entry_uuid(&map));
 	/* No objectGUID: refused, naming the attribute. */
 	fake_init(&f, "CN=x,DC=example", "sAMAccountName", "x", NULL, NULL);
 	ck_assert_int_eq(sync_entry_parse(&m, c, SK_ACCOUNT, &f.e, NULL, &r, &problem),
