@@ -89,6 +89,7 @@ enum key_id {
 	K_MAP_MUST_CHANGE,
 	K_MAP_RESET,
 	K_MAP_LOCKED,
+	K_MAP_DISABLED,
 	K_MAP_LAST_CHANGE,
 	K_MAP_GROUP_NAME,
 	K_MAP_GROUP_MEMBER,
@@ -311,6 +312,8 @@ static const struct key_def key_defs[K_COUNT] = {
 	[K_MAP_MUST_CHANGE] = MAP_KEY(must_change, "credpolicyMustChange"),
 	[K_MAP_RESET] = MAP_KEY(reset, "pwdReset"),
 	[K_MAP_LOCKED] = MAP_KEY(locked, "pwdAccountLockedTime"),
+	/* None by default: Active Directory's userAccountControl. */
+	[K_MAP_DISABLED] = MAP_KEY(disabled, NULL),
 	[K_MAP_LAST_CHANGE] = MAP_KEY(last_change, "pwdChangedTime shadowLastChange"),
 	[K_MAP_GROUP_NAME] = MAP_KEY(group_name, "cn"),
 	[K_MAP_GROUP_MEMBER] = MAP_KEY(group_member, "member"),

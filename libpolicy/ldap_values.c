@@ -255,6 +255,25 @@ enum ldv_problem ldv_locked(const char *s, size_t len, bool *locked)
 	return p;
 }
 
+enum ldv_problem ldv_account_control(const char *s, size_t len, bool *disabled)
+{
+	*disabled = false;
+	/* AD writes it unsigned; a signed reading of the high bit shows a '-'. */
+	bool minus = len > 1 && s[0] == '-';
+	if (!all_digits(s + minus, len - minus))
+		return len == 0 ? LDV_EMPTY : LDV_SYNTAX;
+	if (len - minus > 10)
+		return LDV_RANGE;
+	uint64_t v = 0;
+	for (size_t k = minus; k < len; k++)
+		v = v * 10 + (uint64_t)(s[k] - '0');
+	if (v > (minus ? 0x80000000u : 0xffffffffu))
+		return LDV_RANGE;
+	uint32_t flags = minus ? (uint32_t)(0x100000000u - v) : (uint32_t)v;
+	*disabled = (flags & 2u) != 0; /* ACCOUNTDISABLE */
+	return LDV_OK;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -34,6 +34,7 @@ static const char *const field_keys[SF_COUNT] = {
     [SF_MUST_CHANGE] = "must_change",
     [SF_RESET] = "reset",
     [SF_LOCKED] = "locked",
+    [SF_DISABLED] = "disabled",
     [SF_LAST_CHANGE] = "last_change",
     [SF_GROUP_NAME] = "group_name",
     [SF_GROUP_MEMBER] = "group_member",
@@ -43,11 +44,11 @@ static const char *const field_keys[SF_COUNT] = {
 };
 
 /* The fields each kind of entry reads, SF_COUNT-terminated. */
-static const enum sync_field kind_fields[SK_COUNT][12] = {
+static const enum sync_field kind_fields[SK_COUNT][13] = {
     [SK_PERSON] = {SF_EMPLOYEE_ID, SF_DISPLAY_NAME, SF_NAME, SF_PHONE, SF_BIRTHDAY, SF_ID_CARD,
                    SF_DEPARTED, SF_COUNT},
     [SK_ACCOUNT] = {SF_ACCOUNT_NAME, SF_SCOPE, SF_CLASS, SF_KIND, SF_OWNER, SF_CUSTODIAN, SF_OTP,
-                    SF_MUST_CHANGE, SF_RESET, SF_LOCKED, SF_LAST_CHANGE, SF_COUNT},
+                    SF_MUST_CHANGE, SF_RESET, SF_LOCKED, SF_DISABLED, SF_LAST_CHANGE, SF_COUNT},
     [SK_GROUP] = {SF_GROUP_NAME, SF_GROUP_MEMBER, SF_GROUP_SCOPE, SF_COUNT},
 };
 
@@ -98,7 +99,7 @@ static bool listed(char **v, size_t n, const char *a)
 char **sync_map_request(const struct sync_map *m, enum sync_kind kind)
 {
 	static const enum sync_field every_kind[] = {SF_ENTRY_UUID, SF_MODIFIED, SF_COUNT};
-	char **v = calloc(SYNC_MAP_ATTRS * 14 + 1, sizeof(*v));
+	char **v = calloc(SYNC_MAP_ATTRS * 15 + 1, sizeof(*v));
 	size_t n = 0;
 	if (v == NULL)
 		return NULL;
@@ -468,8 +469,9 @@ static int account_kind(struct parse *ps)
 	              _("unknown account kind (expected personal, service or break-glass)"));
 }
 
-/* Lock (any valid value: ppolicy's time or its "locked for good") and the
- * last change (a zero shadowLastChange means "must change", shadow(5)). */
+/* Lock (ppolicy's time or its "locked for good", AD's lockoutTime, or an
+ * account AD has disabled) and the last change (a zero shadowLastChange or
+ * pwdLastSet means "must change", shadow(5)). */
 static int account_times(struct parse *ps)
 {
 	struct sync_account *a = &ps->r->a;
@@ -482,6 +484,12 @@ static int account_times(struct parse *ps)
 	if (p != LDV_OK)
 		return refuse_value(ps, name, p);
 	a->locked = locked;
+	if (rc == CP_OK)
+		rc = raw_field(ps, SF_DISABLED, &v, &name);
+	p = rc == CP_OK && v != NULL ? ldv_account_control(v->bv_val, v->bv_len, &locked) : LDV_OK;
+	if (p != LDV_OK)
+		return refuse_value(ps, name, p);
+	a->locked = a->locked || locked;
 	if (rc == CP_OK)
 		rc = raw_field(ps, SF_LAST_CHANGE, &v, &name);
 	p = rc == CP_OK && v != NULL ? ldv_last_change(v->bv_val, v->bv_len, &a->last_change, &zero)

@@ -71,6 +71,9 @@ enum ldv_problem ldv_last_change(const char *s, size_t len, int64_t *out, bool *
 /* A lock: ppolicy's pwdAccountLockedTime (a GeneralizedTime, locked) or
  * Active Directory's lockoutTime (100 ns since 1601; 0 is unlocked). */
 enum ldv_problem ldv_locked(const char *s, size_t len, bool *locked);
+/* Active Directory's userAccountControl (a 32-bit number, in decimal):
+ * *disabled when it has ACCOUNTDISABLE (2). */
+enum ldv_problem ldv_account_control(const char *s, size_t len, bool *disabled);
 /* entryUUID text (RFC 4530: 8-4-4-4-12 hex digits) to lower case in out. */
 enum ldv_problem ldv_uuid_text(const char *s, size_t len, char out[37]);
 /* Active Directory's objectGUID (16 octets) to the text AD shows. */
@@ -124,6 +127,7 @@ enum sync_field {
 	SF_MUST_CHANGE,
 	SF_RESET,
 	SF_LOCKED,
+	SF_DISABLED, /* Active Directory's userAccountControl: a disabled account is locked */
 	SF_LAST_CHANGE,
 	SF_GROUP_NAME,
 	SF_GROUP_MEMBER,

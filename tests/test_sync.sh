@@ -599,6 +599,7 @@ modified = whenChanged
 account_name = sAMAccountName
 last_change = pwdLastSet
 locked = lockoutTime
+disabled = userAccountControl
 EOF
 "$FIX" modify "$T" - >/dev/null 2>"$tmp/err" <<EOF
 dn: ou=adpeople,$BASE
@@ -637,6 +638,19 @@ credpolicyOwner: E70001
 objectGUID:: $(guid 2)
 pwdLastSet: 0
 lockoutTime: 0
+userAccountControl: 512
+whenChanged: 20260101000000.0Z
+
+dn: cn=zhaol,ou=adaccounts,$BASE
+changetype: add
+objectClass: organizationalRole
+objectClass: credpolicyAccount
+objectClass: credpolicyTestAD
+cn: zhaol
+sAMAccountName: zhaol
+credpolicyOwner: E70001
+objectGUID:: $(guid 7)
+userAccountControl: 514
 whenChanged: 20260101000000.0Z
 
 dn: cn=wangf,ou=adaccounts,$BASE
@@ -675,12 +689,14 @@ EOF
 expect_status 0 $? "AD-shaped entries loaded"
 "$CP" ledger init --config "$ADCONF" >/dev/null 2>&1
 "$CP" sync --config "$ADCONF" --json >"$tmp/out" 2>"$tmp/err"
-expect_py 'assert d["mode"] == "full" and d["added"] == 4 and d["errors"] == 1, d' "$tmp/out" \
-	"AD shape: a person, two accounts and a group by objectGUID; the unknown owner refused"
+expect_py 'assert d["mode"] == "full" and d["added"] == 5 and d["errors"] == 1, d' "$tmp/out" \
+	"AD shape: a person, three accounts and a group by objectGUID; the unknown owner refused"
 "$CP" status --config "$ADCONF" --json liuy >"$tmp/out" 2>/dev/null
 expect_py 'assert d["state"] == "must_change", d' "$tmp/out" "pwdLastSet 0: must change"
 "$CP" status --config "$ADCONF" --json wangf >"$tmp/out" 2>/dev/null
 expect_py 'assert d["state"] == "locked", d' "$tmp/out" "lockoutTime set: locked"
+"$CP" status --config "$ADCONF" --json zhaol >"$tmp/out" 2>/dev/null
+expect_py 'assert d["state"] == "locked", d' "$tmp/out" "userAccountControl with ACCOUNTDISABLE: locked"
 # The owner appears; the refused account is older than the whenChanged
 # mark, so only reading it again by its objectGUID (octets in the filter)
 # can bring it in.
@@ -696,9 +712,9 @@ objectGUID:: $(guid 6)
 whenChanged: 20260601000000.0Z
 EOF
 "$CP" sync --config "$ADCONF" --json >"$tmp/out" 2>"$tmp/err"
-# 6 entries: the five changed since the mark (whenChanged, not
+# 7 entries: the six changed since the mark (whenChanged, not
 # modifyTimestamp, which would give every one), and the orphan again.
-expect_py 'assert d["mode"] == "timestamp" and d["added"] == 2 and d["errors"] == 0 and d["entries"] == 6, d' \
+expect_py 'assert d["mode"] == "timestamp" and d["added"] == 2 and d["errors"] == 0 and d["entries"] == 7, d' \
 	"$tmp/out" "AD shape: whenChanged since the mark, and the refused account read again by objectGUID"
 "$CP" status --config "$ADCONF" orphan >/dev/null 2>&1
 [ $? -ne 2 ] && ok "the account is in the ledger now" || fail "orphan not applied"

@@ -176,6 +176,21 @@ START_TEST(test_locked)
 	ck_assert_int_eq(ldv_locked(V("yes"), &locked), LDV_SYNTAX);
 	ck_assert_int_eq(ldv_locked(V("12345"), &locked), LDV_RANGE);
 	ck_assert(!locked);
+	/* userAccountControl: NORMAL_ACCOUNT 512, | ACCOUNTDISABLE 2 = 514. */
+	ck_assert_int_eq(ldv_account_control(V("512"), &locked), LDV_OK);
+	ck_assert(!locked);
+	ck_assert_int_eq(ldv_account_control(V("514"), &locked), LDV_OK);
+	ck_assert(locked);
+	ck_assert_int_eq(ldv_account_control(V("66050"), &locked), LDV_OK); /* + no expiry */
+	ck_assert(locked);
+	ck_assert_int_eq(ldv_account_control(V("-2147483646"), &locked), LDV_OK); /* signed */
+	ck_assert(locked);
+	ck_assert_int_eq(ldv_account_control(V("4294967296"), &locked), LDV_RANGE);
+	ck_assert_int_eq(ldv_account_control(V("-2147483649"), &locked), LDV_RANGE);
+	ck_assert_int_eq(ldv_account_control(V("0x202"), &locked), LDV_SYNTAX);
+	ck_assert_int_eq(ldv_account_control(V("-"), &locked), LDV_SYNTAX);
+	ck_assert_int_eq(ldv_account_control("", 0, &locked), LDV_EMPTY);
+	ck_assert(!locked);
 }
 END_TEST
 
@@ -703,22 +718,27 @@ START_TEST(test_ad_map)
 	struct sync_map m;
 	cp_config *c = map_from("[ldap_map]\nentry_uuid = objectGUID\nmodified = whenChanged\n"
 	                        "account_name = sAMAccountName\nlast_change = pwdLastSet\n"
-	                        "locked = lockoutTime\n",
+	                        "locked = lockoutTime\ndisabled = userAccountControl\n",
 	                        &m);
 	struct fake f;
 	struct sync_rec r;
 	char *problem = NULL;
 	fake_init(&f, "CN=Liu Yang,OU=Staff,DC=example,DC=gov,DC=cn", "objectGUID", "x", NULL,
 	          "whenChanged", "20261001083000.0Z", NULL, "sAMAccountName", "liuy", NULL,
-	          "pwdLastSet", "0", NULL, "lockoutTime", "0", NULL, "credpolicyOwner", "E10020",
-	          NULL, NULL);
+	          "pwdLastSet", "0", NULL, "lockoutTime", "0", NULL, "userAccountControl", "512",
+	          NULL, "credpolicyOwner", "E10020", NULL, NULL);
 	f.vals[0][0].bv_val = (char *)GUID_RAW; /* binary, NULs inside */
 	f.vals[0][0].bv_len = 16;
 	ck_assert_int_eq(sync_entry_parse(&m, c, SK_ACCOUNT, &f.e, NULL, &r, &problem), CP_OK);
 	ck_assert_str_eq(r.uuid, GUID_TEXT);
 	ck_assert_int_eq(r.modified, 1790843400);
 	ck_assert(r.a.reset);   /* pwdLastSet 0 */
-	ck_assert(!r.a.locked); /* lockoutTime 0 */
+	ck_assert(!r.a.locked); /* lockoutTime 0, userAccountControl 512 */
+	sync_rec_clear(&r);
+	f.vals[5][0].bv_val = (char *)"514"; /* ACCOUNTDISABLE */
+	f.vals[5][0].bv_len = 3;
+	ck_assert_int_eq(sync_entry_parse(&m, c, SK_ACCOUNT, &f.e, NULL, &r, &problem), CP_OK);
+	ck_assert(r.a.locked);
 	sync_rec_clear(&r);
 	/* Read again by its GUID (sync_retry.c): the octets, escaped. */
 	char *a = sync_uuid_assertions(&m, GUID_TEXT);

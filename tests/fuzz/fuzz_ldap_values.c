@@ -47,6 +47,8 @@ static void check_values(const char *s, size_t n)
 		abort();
 	if (ldv_locked(s, n, &b) != LDV_OK && b)
 		abort();
+	if (ldv_account_control(s, n, &b) != LDV_OK && b)
+		abort();
 	/* A GUID's text goes back to the same 16 octets. */
 	unsigned char octets[16];
 	if (ldv_guid(s, n, uuid) == LDV_OK &&
