@@ -197,6 +197,15 @@ static bool all_zeros(const char *s, size_t len)
 	return len > 0;
 }
 
+/* s, all digits (at most 19: below 2^64), as a number. */
+static uint64_t decimal(const char *s, size_t len)
+{
+	uint64_t v = 0;
+	for (size_t k = 0; k < len; k++)
+		v = v * 10 + (uint64_t)(s[k] - '0');
+	return v;
+}
+
 /* 1601-01-01 to 1970-01-01, and 9999-12-31T23:59:59Z, in seconds. */
 #define FILETIME_EPOCH 11644473600LL
 #define UNIX_TIME_MAX  253402300799LL
@@ -208,9 +217,7 @@ static enum ldv_problem filetime(const char *s, size_t len, int64_t *out)
 {
 	if (len > 19)
 		return LDV_RANGE;
-	uint64_t v = 0;
-	for (size_t k = 0; k < len; k++)
-		v = v * 10 + (uint64_t)(s[k] - '0');
+	uint64_t v = decimal(s, len);
 	if (v == 0) {
 		*out = 0;
 		return LDV_OK;
@@ -264,9 +271,7 @@ enum ldv_problem ldv_account_control(const char *s, size_t len, bool *disabled)
 		return len == 0 ? LDV_EMPTY : LDV_SYNTAX;
 	if (len - minus > 10)
 		return LDV_RANGE;
-	uint64_t v = 0;
-	for (size_t k = minus; k < len; k++)
-		v = v * 10 + (uint64_t)(s[k] - '0');
+	uint64_t v = decimal(s + minus, len - minus);
 	if (v > (minus ? 0x80000000u : 0xffffffffu))
 		return LDV_RANGE;
 	uint32_t flags = minus ? (uint32_t)(0x100000000u - v) : (uint32_t)v;

@@ -136,11 +136,6 @@ int sync_keep_into(void *ctx, const char *key, const char *val)
 	return sync_batch_state(into->b, key, val);
 }
 
-int sync_batch_keep(void *b, const char *key, const char *val)
-{
-	return sync_batch_state(b, key, val);
-}
-
 /* Keep the last record of each (kind, UUID): a --follow batch may hold
  * two versions of an entry, and qsort is not stable. */
 int sync_batch_dedup(struct sync_batch *b)

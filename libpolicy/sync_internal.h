@@ -273,8 +273,6 @@ void sync_batch_free(struct sync_batch *b);
 /* Take the record (moved: *r is cleared). */
 int sync_batch_add(struct sync_batch *b, struct sync_rec *r);
 int sync_batch_state(struct sync_batch *b, const char *key, const char *val);
-/* The same for a void *b (a sink's keep, struct sync_sink). */
-int sync_batch_keep(void *b, const char *key, const char *val);
 /* Parse one entry of kind into the batch; a refused entry is counted and
  * reported through the sync's log, and its UUID still marked seen. */
 int sync_batch_entry(struct cp_sync *s, struct sync_batch *b, enum sync_kind kind,

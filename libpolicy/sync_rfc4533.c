@@ -149,7 +149,8 @@ static int cookie_to(int (*keep)(void *ctx, const char *key, const char *val), v
 int sync_cookie_keep(struct sync_batch *b, enum sync_kind kind, const char *spec,
                      const struct berval *cookie)
 {
-	return cookie_to(sync_batch_keep, b, kind, spec, cookie);
+	struct sync_into into = {NULL, b}; /* keep uses b alone */
+	return cookie_to(sync_keep_into, &into, kind, spec, cookie);
 }
 
 int sync_rfc4533_any_cookie(struct cp_sync *s, bool *any, char **errmsg)
